@@ -1,0 +1,227 @@
+"""A realistic demo fleet: registry, a week of results and errors, provider catalogs.
+
+Deterministic (fixed seed) and idempotent: the registry is upserted, and the demo
+models' benchmark rows are replaced, so running it twice leaves the same counts.
+Error texts are the real provider texts from shared/samples/snapshots.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from lifecycle.models import (
+    BenchmarkError,
+    BenchmarkResult,
+    ProviderCatalogEntry,
+    ProviderCatalogSync,
+    RegisteredModel,
+)
+
+RUN_EVERY = timedelta(hours=3)
+DAYS = 7
+
+NOT_FOUND_OPENAI = (
+    "NotFoundError: Error code: 404 - {'error': {'message': 'The model `%s` does not exist or you do not have "
+    "access to it.', 'type': 'invalid_request_error', 'param': None, 'code': 'model_not_found'}}"
+)
+DECOMMISSIONED_GROQ = (
+    "BadRequestError: Error code: 400 - {'error': {'message': 'The model `%s` has been decommissioned and is no "
+    "longer supported. Please refer to https://console.groq.com/docs/deprecations for a recommendation on which "
+    "model to use instead.', 'type': 'invalid_request_error', 'code': 'model_decommissioned'}}"
+)
+RATE_LIMIT_GROQ = "Error code: 429 - slow down"
+BILLING_DEEPINFRA = "APIStatusError: Error code: 402 - Payment Required: insufficient credits"
+AUTH_MISTRAL = (
+    "AuthenticationError: Error code: 401 - {'object': 'error', 'message': 'Unauthorized', "
+    "'type': 'invalid_request_error', 'param': None, 'code': None}"
+)
+OVERLOADED_ANTHROPIC = (
+    "InternalServerError: Error code: 529 - {'type': 'error', 'error': {'type': 'overloaded_error', "
+    "'message': 'Overloaded'}}"
+)
+SERVER_ERROR_FIREWORKS = "InternalServerError: Error code: 500 - {'error': {'object': 'error', 'type': 'internal_server_error', 'message': 'server had an error while processing your request'}}"
+TIMEOUT = "benchmark timed out after 120s"
+BEDROCK_EOL = (
+    "ValidationException: An error occurred (ValidationException) when calling the ConverseStream operation: "
+    "The model %s has reached the end of its life. Please use a newer model."
+)
+CONTENT_FILTER = (
+    "BadRequestError: Error code: 400 - {'error': {'message': \"The response was filtered due to the prompt "
+    "triggering Azure OpenAI's content management policy. Please modify your prompt and retry.\", 'type': None, "
+    "'param': 'prompt', 'code': 'content_filter', 'status': 400}}"
+)
+UNSUPPORTED_PARAM = (
+    "BadRequestError: Error code: 400 - {'error': {'message': \"Unsupported parameter: 'max_tokens' is not "
+    "supported with this model. Use 'max_completion_tokens' instead.\", 'type': 'invalid_request_error', "
+    "'param': 'max_tokens', 'code': 'unsupported_parameter'}}"
+)
+DEPRECATION_WARNING = (
+    "The model '%s' is deprecated and will reach end-of-life on February 19th, 2027. Please migrate to a newer "
+    "model. Visit https://docs.anthropic.com/en/docs/resources/model-deprecations for more information."
+)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    provider: str
+    model_id: str
+    kind: str  # healthy | dead | fresh_404 | decommissioned | eol | rate_limited | billing | auth |
+    #            overloaded | flapping | never | content_filter | capability | deprecation | legacy_dead
+    listed: bool = True
+
+
+FLEET: list[Scenario] = [
+    # openai: mostly healthy, one model dead for 4 days, one fresh 404, one capability problem
+    *[Scenario("openai", m, "healthy") for m in ("gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini", "o3", "o4-mini", "gpt-5")],
+    Scenario("openai", "gpt-4.5-preview", "dead", listed=False),
+    Scenario("openai", "gpt-5.3-codex", "fresh_404"),
+    Scenario("openai", "o1-pro", "capability"),
+    # anthropic: healthy, a short overload, a deprecation notice on a working model
+    *[Scenario("anthropic", m, "healthy") for m in ("claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5")],
+    Scenario("anthropic", "claude-sonnet-4-6", "overloaded"),
+    Scenario("anthropic", "claude-3-5-haiku-20241022", "deprecation"),
+    # groq: decommissioned model, rate limiting, healthy rest
+    *[Scenario("groq", m, "healthy") for m in ("llama-3.3-70b-versatile", "llama-3.1-8b-instant", "qwen/qwen3-32b")],
+    Scenario("groq", "llama-3.1-70b-specdec", "decommissioned", listed=False),
+    Scenario("groq", "openai/gpt-oss-120b", "rate_limited"),
+    # deepinfra: the account ran out of credit (provider-wide billing)
+    *[Scenario("deepinfra", m, "billing") for m in ("meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.3-70B-Instruct", "Qwen/Qwen3-235B-A22B", "deepseek-ai/DeepSeek-V3")],
+    # mistral: rotated key, every model fails 401 (provider-wide credentials)
+    *[Scenario("mistral", m, "auth") for m in ("mistral-large-latest", "mistral-small-latest", "codestral-latest")],
+    # fireworks: flapping model, healthy rest
+    Scenario("fireworks", "accounts/fireworks/models/llama-v3p3-70b-instruct", "healthy"),
+    Scenario("fireworks", "accounts/fireworks/models/deepseek-v3", "healthy"),
+    Scenario("fireworks", "accounts/fireworks/models/qwen3-235b-a22b", "flapping"),
+    # together: a new candidate that never succeeded, healthy rest
+    Scenario("together", "meta-llama/Llama-3.3-70B-Instruct-Turbo", "healthy"),
+    Scenario("together", "deepseek-ai/DeepSeek-V3.2-Exp", "never"),
+    # bedrock: end of life without a status code; a legacy-format error row model
+    Scenario("bedrock", "us.anthropic.claude-sonnet-4-20250514-v1:0", "healthy"),
+    Scenario("bedrock", "us.meta.llama3-3-70b-instruct-v1:0", "healthy"),
+    Scenario("bedrock", "anthropic.claude-v2:1", "eol", listed=False),
+    Scenario("bedrock", "meta.llama2-70b-chat-v1", "legacy_dead", listed=False),
+    # azure: content filter rejects the benchmark prompt
+    Scenario("azure", "gpt-4o-2024-11-20", "content_filter"),
+    Scenario("azure", "gpt-4.1-2025-04-14", "healthy"),
+    # cerebras and xai: healthy
+    Scenario("cerebras", "llama-3.3-70b", "healthy"),
+    Scenario("cerebras", "qwen-3-32b", "healthy"),
+    Scenario("xai", "grok-4", "healthy"),
+    Scenario("xai", "grok-3-mini", "healthy"),
+]
+
+# Providers whose catalog the demo lists completely (absence there is evidence).
+COMPLETE_CATALOGS = ("openai", "groq", "anthropic", "bedrock", "fireworks", "together", "deepinfra", "mistral")
+
+
+def _timeline(as_of: datetime) -> list[datetime]:
+    start = as_of - timedelta(days=DAYS)
+    points, moment = [], start
+    while moment < as_of:
+        points.append(moment)
+        moment += RUN_EVERY
+    return points
+
+
+def _outcome(s: Scenario, t: datetime, as_of: datetime, rng: random.Random):
+    """Return None for a success, or (status, message, legacy) for a failure at t."""
+    age = as_of - t
+    kind = s.kind
+    if kind in ("healthy", "deprecation"):
+        return None
+    if kind == "dead":
+        return (404, NOT_FOUND_OPENAI % s.model_id, False) if age <= timedelta(hours=96) else None
+    if kind == "fresh_404":
+        return (404, NOT_FOUND_OPENAI % s.model_id, False) if age <= timedelta(hours=6) else None
+    if kind == "decommissioned":
+        return (400, DECOMMISSIONED_GROQ % s.model_id, False) if age <= timedelta(hours=80) else None
+    if kind == "eol":
+        return (None, BEDROCK_EOL % s.model_id, False) if age <= timedelta(hours=120) else None
+    if kind == "legacy_dead":
+        return (404, "ResourceNotFoundException: Could not resolve the foundation model from the provided model identifier.", True)
+    if kind == "rate_limited":
+        return (429, RATE_LIMIT_GROQ, False) if rng.random() < 0.15 else None
+    if kind == "billing":
+        return (402, BILLING_DEEPINFRA, False)
+    if kind == "auth":
+        return (401, AUTH_MISTRAL, False) if age <= timedelta(hours=30) else None
+    if kind == "overloaded":
+        return (529, OVERLOADED_ANTHROPIC, False) if timedelta(hours=3) <= age <= timedelta(hours=5) else None
+    if kind == "flapping":
+        return (500, SERVER_ERROR_FIREWORKS, False) if rng.random() < 0.5 else None
+    if kind == "never":
+        return (None, TIMEOUT, False) if age <= timedelta(hours=60) else "skip"
+    if kind == "content_filter":
+        return (400, CONTENT_FILTER, False)
+    if kind == "capability":
+        return (400, UNSUPPORTED_PARAM, False)
+    raise ValueError(f"unknown demo scenario {kind}")
+
+
+def seed_demo(*, as_of: datetime | None = None, seed: int = 42) -> dict:
+    """Fill the database with the demo fleet. Returns counts of what it wrote."""
+    as_of = (as_of or timezone.now()).replace(minute=0, second=0, microsecond=0)
+    rng = random.Random(seed)
+    created_models = 0
+    for s in FLEET:
+        _, created = RegisteredModel.objects.get_or_create(
+            provider=s.provider, model_id=s.model_id,
+            defaults={"display_name": s.model_id.rsplit("/", 1)[-1], "created_at": as_of - timedelta(days=60)},
+        )
+        created_models += int(created)
+
+    providers = sorted({s.provider for s in FLEET})
+    names = sorted({s.model_id for s in FLEET})
+    # Replace the demo models' history so a rerun leaves the same counts.
+    BenchmarkResult.objects.filter(provider__in=providers, model_name__in=names).delete()
+    BenchmarkError.objects.filter(provider__in=providers, model_name__in=names).delete()
+
+    results, errors = [], []
+    for s in FLEET:
+        for t in _timeline(as_of):
+            outcome = _outcome(s, t, as_of, rng)
+            if outcome == "skip":
+                continue
+            if outcome is None:
+                warnings = [DEPRECATION_WARNING % s.model_id] if s.kind == "deprecation" else None
+                results.append(BenchmarkResult(provider=s.provider, model_name=s.model_id, run_ts=t,
+                                               gen_ts=t + timedelta(seconds=rng.randint(2, 40)), warnings=warnings))
+                continue
+            status, message, legacy = outcome
+            if legacy:
+                errors.append(BenchmarkError(provider=s.provider, model_name=s.model_id, created_at=t,
+                                             error=message, http_status=status, stage="generate"))
+            else:
+                errors.append(BenchmarkError(provider=s.provider, model_name=s.model_id, ts=t, message=message,
+                                             http_status=status, stage="generate"))
+    BenchmarkResult.objects.bulk_create(results, batch_size=1000)
+    BenchmarkError.objects.bulk_create(errors, batch_size=1000)
+
+    catalog_rows = 0
+    for provider in COMPLETE_CATALOGS:
+        listed = [s.model_id for s in FLEET if s.provider == provider and s.listed]
+        existing = set(
+            ProviderCatalogEntry.objects.filter(provider=provider).values_list("model_id", flat=True)
+        )
+        new = [ProviderCatalogEntry(provider=provider, model_id=m, name=m, first_seen_at=as_of, last_seen_at=as_of,
+                                    raw={"id": m}) for m in listed if m not in existing]
+        ProviderCatalogEntry.objects.bulk_create(new)
+        ProviderCatalogEntry.objects.filter(provider=provider, model_id__in=listed).update(last_seen_at=as_of)
+        catalog_rows += len(new)
+        if not ProviderCatalogSync.objects.filter(provider=provider, source="demo").exists():
+            ProviderCatalogSync.objects.create(
+                provider=provider, source="demo", started_at=as_of, finished_at=as_of,
+                status=ProviderCatalogSync.Status.COMPLETE, complete=True, pages=1, count=len(listed), new=len(new),
+            )
+    return {
+        "as_of": as_of,
+        "models": len(FLEET),
+        "models_created": created_models,
+        "results": len(results),
+        "errors": len(errors),
+        "catalog_entries_created": catalog_rows,
+    }

@@ -1,0 +1,33 @@
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from lifecycle.demo import seed_demo
+
+DEMO_ADMIN = ("admin", "admin")
+
+
+class Command(BaseCommand):
+    help = "Fill the database with a realistic demo fleet (idempotent: rerun to refresh it to now)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=42, help="random seed for flapping/rate-limit noise")
+        parser.add_argument(
+            "--admin", action="store_true",
+            help="also create a local superuser admin/admin if no user 'admin' exists (demo databases only)",
+        )
+
+    def handle(self, *args, **options):
+        counts = seed_demo(seed=options["seed"])
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo fleet as of {counts['as_of']:%Y-%m-%d %H:%M} UTC: {counts['models']} models "
+                f"({counts['models_created']} new), {counts['results']} results, {counts['errors']} errors, "
+                f"{counts['catalog_entries_created']} new provider-catalog entries."
+            )
+        )
+        if options["admin"]:
+            User = get_user_model()
+            username, password = DEMO_ADMIN
+            if not User.objects.filter(username=username).exists():
+                User.objects.create_superuser(username=username, email="admin@localhost", password=password)
+                self.stdout.write(f"Created demo superuser {username!r} (password {password!r}; change it).")

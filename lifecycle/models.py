@@ -1,0 +1,215 @@
+"""The model registry, model health, the benchmark collections and provider catalogs.
+
+db_table names are the production MongoDB collection names. The benchmark results and
+errors collections are written by the benchmark runner; their names come from settings.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from llmops.lib.fields import Document
+
+
+class DisabledClass(models.TextChoices):
+    HARD_MODEL = "hard_model", "Model removed / not found"
+    HARD_CAPABILITY = "hard_capability", "Request does not fit the model"
+    CONTENT_FILTER = "content_filter", "Content filter"
+    AUTH = "auth", "Credentials / access"
+    BILLING = "billing", "Billing / credit"
+    RATE_LIMIT = "rate_limit", "Rate limited"
+    TRANSIENT = "transient", "Transient provider error"
+    TIMEOUT = "timeout", "Timeout"
+    NETWORK = "network", "Network"
+    BUDGET_EXHAUSTED = "budget_exhausted", "Benchmark budget exhausted"
+    UNKNOWN = "unknown", "Unknown"
+    MANUAL = "manual", "Manual (operator decision)"
+
+
+# Classes whose cause can go away by itself or by fixing the account: a model disabled
+# for one of these gets a recheck_after instead of being dead for good.
+RECOVERABLE_CLASSES = frozenset(
+    {DisabledClass.AUTH, DisabledClass.BILLING, DisabledClass.RATE_LIMIT, DisabledClass.TRANSIENT,
+     DisabledClass.TIMEOUT, DisabledClass.NETWORK, DisabledClass.BUDGET_EXHAUSTED}
+)
+
+
+class RegisteredModel(Document):
+    """One model the benchmark runs against: the `models` collection."""
+
+    provider = models.CharField(max_length=64)
+    model_id = models.CharField(max_length=255)
+    display_name = models.CharField(max_length=255, blank=True, default="")
+    enabled = models.BooleanField(default=True)
+    deprecated = models.BooleanField(default=False)
+    disabled_reason = models.TextField(blank=True, default="")
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_by = models.CharField(max_length=150, blank=True, default="")
+    disabled_class = models.CharField(max_length=32, blank=True, default="", choices=DisabledClass.choices)
+    recheck_after = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "models"
+        verbose_name = "registered model"
+        ordering = ("provider", "model_id")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "model_id"], name="models_provider_model_id_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["enabled", "provider"], name="models_enabled_provider_idx"),
+            models.Index(fields=["disabled_class"], name="models_disabled_class_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.provider}/{self.model_id}"
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.provider, self.model_id)
+
+
+class LifecycleStatus(models.TextChoices):
+    ACTIVE = "active"
+    MONITOR = "monitor"
+    FAILING = "failing"
+    STALE = "stale"
+    LIKELY_DEPRECATED = "likely_deprecated"
+    DEPRECATED = "deprecated"
+    DISABLED = "disabled"
+    NEVER_SUCCEEDED = "never_succeeded"
+
+
+class ModelStatus(Document):
+    """Health of one model: the `model_status` collection.
+
+    `operator_decision` is an embedded document in the seed's shape:
+    {action, confidence, reasoning, suggested_at, suggested_by, status, executed_at}.
+    """
+
+    provider = models.CharField(max_length=64)
+    model_id = models.CharField(max_length=255)
+    lifecycle_status = models.CharField(max_length=32, choices=LifecycleStatus.choices, default=LifecycleStatus.ACTIVE)
+    signals = models.JSONField(default=dict, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    operator_decision = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        db_table = "model_status"
+        verbose_name_plural = "model status"
+        ordering = ("provider", "model_id")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "model_id"], name="model_status_provider_model_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["lifecycle_status", "provider"], name="model_status_status_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.provider}/{self.model_id}: {self.lifecycle_status}"
+
+
+class BenchmarkResult(Document):
+    """A successful benchmark run (written by the benchmark runner)."""
+
+    provider = models.CharField(max_length=64)
+    model_name = models.CharField(max_length=255)
+    run_ts = models.DateTimeField(null=True, blank=True)
+    gen_ts = models.DateTimeField(null=True, blank=True)
+    # Notices returned with a successful answer (e.g. deprecation announcements).
+    warnings = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        db_table = settings.BENCHMARK_RESULTS_COLLECTION
+        verbose_name = "benchmark result"
+        indexes = [
+            models.Index(fields=["provider", "model_name", "run_ts"], name="results_model_run_ts_idx"),
+            models.Index(fields=["run_ts"], name="results_run_ts_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.provider}/{self.model_name} ok @ {self.run_ts}"
+
+
+class BenchmarkError(Document):
+    """A failed benchmark run (written by the benchmark runner).
+
+    Legacy rows use `created_at`/`timestamp` instead of `ts` and `error` instead of
+    `message`; the collector reads whichever is present.
+    """
+
+    provider = models.CharField(max_length=64)
+    model_name = models.CharField(max_length=255)
+    ts = models.DateTimeField(null=True, blank=True)
+    message = models.TextField(null=True, blank=True)
+    http_status = models.IntegerField(null=True, blank=True)
+    stage = models.CharField(max_length=64, null=True, blank=True)
+    created_at = models.DateTimeField(null=True, blank=True)
+    timestamp = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(null=True, blank=True)
+
+    class Meta:
+        db_table = settings.BENCHMARK_ERRORS_COLLECTION
+        verbose_name = "benchmark error"
+        indexes = [
+            models.Index(fields=["provider", "model_name", "ts"], name="errors_model_ts_idx"),
+            models.Index(fields=["ts"], name="errors_ts_idx"),
+            models.Index(fields=["created_at"], name="errors_created_at_idx"),
+            models.Index(fields=["timestamp"], name="errors_timestamp_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.provider}/{self.model_name} {self.http_status} @ {self.ts or self.created_at or self.timestamp}"
+
+
+class ProviderCatalogEntry(Document):
+    """A model ID as a direct provider lists it (its own /v1/models)."""
+
+    provider = models.CharField(max_length=64)
+    model_id = models.CharField(max_length=255)
+    name = models.CharField(max_length=255, blank=True, default="")
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        db_table = "provider_catalog"
+        verbose_name = "provider catalog entry"
+        verbose_name_plural = "provider catalog"
+        ordering = ("provider", "model_id")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "model_id"], name="provider_catalog_uniq"),
+        ]
+        indexes = [models.Index(fields=["provider", "last_seen_at"], name="provider_catalog_seen_idx")]
+
+    def __str__(self):
+        return f"{self.provider}: {self.model_id}"
+
+
+class ProviderCatalogSync(Document):
+    """One sync of one provider's catalog; only a complete one makes absence evidence."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        COMPLETE = "complete"
+        PARTIAL = "partial"
+        FAILED = "failed"
+
+    provider = models.CharField(max_length=64)
+    source = models.CharField(max_length=255, blank=True, default="")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    complete = models.BooleanField(default=False)
+    pages = models.IntegerField(default=0)
+    count = models.IntegerField(default=0)
+    new = models.IntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        db_table = "provider_catalog_syncs"
+        ordering = ("-started_at",)
+        indexes = [models.Index(fields=["provider", "-started_at"], name="catalog_sync_provider_idx")]
+
+    def __str__(self):
+        return f"{self.provider} sync {self.started_at:%Y-%m-%d %H:%M} ({self.status})"

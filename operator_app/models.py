@@ -1,0 +1,161 @@
+"""Operator decisions, runs and the append-only audit log."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from llmops.lib.fields import Document
+
+
+class Action(models.TextChoices):
+    DISABLE = "disable"
+    MONITOR = "monitor"
+    IGNORE = "ignore"
+
+
+class OperatorRun(Document):
+    """One operator pass: what it looked at, what it cost, how long each stage took."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    as_of = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    trigger = models.CharField(max_length=32, blank=True, default="command")
+    params = models.JSONField(default=dict, blank=True)
+    llm_model = models.CharField(max_length=128, blank=True, default="")
+    llm_enabled = models.BooleanField(default=False)
+    models_analyzed = models.IntegerField(default=0)
+    situations = models.IntegerField(default=0)
+    llm_calls = models.IntegerField(default=0)
+    prompt_tokens = models.IntegerField(default=0)
+    completion_tokens = models.IntegerField(default=0)
+    estimated_cost_usd = models.FloatField(default=0.0)
+    fallbacks = models.IntegerField(default=0)
+    fallback_reasons = models.JSONField(default=dict, blank=True)
+    decisions_created = models.IntegerField(default=0)
+    auto_executed = models.IntegerField(default=0)
+    pending = models.IntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    timings = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        db_table = "operator_runs"
+        ordering = ("-started_at",)
+        indexes = [models.Index(fields=["-started_at"], name="operator_runs_started_idx")]
+
+    def __str__(self):
+        return f"run {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class Decision(Document):
+    """One operator decision about one model, with its evidence and the policy verdict."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        APPROVED = "approved"
+        EXECUTED = "executed"
+        REJECTED = "rejected"
+        SUPERSEDED = "superseded"
+        FAILED = "failed"
+
+    run = models.ForeignKey(OperatorRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions")
+    provider = models.CharField(max_length=64)
+    model_id = models.CharField(max_length=255)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    confidence = models.FloatField(default=0.0)
+    reasoning = models.TextField(blank=True, default="")
+    suggested_at = models.DateTimeField(default=timezone.now)
+    suggested_by = models.CharField(max_length=64, blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    executed_at = models.DateTimeField(null=True, blank=True)
+    error_class = models.CharField(max_length=32, blank=True, default="")
+    lifecycle_status = models.CharField(max_length=32, blank=True, default="")
+    situation_key = models.CharField(max_length=255, blank=True, default="")
+    evidence = models.JSONField(default=dict, blank=True)
+    # Hash of the decision-relevant evidence: a rerun on unchanged evidence is a no-op.
+    evidence_hash = models.CharField(max_length=64, blank=True, default="")
+    auto_execute = models.BooleanField(default=False)
+    auto_execute_reason = models.TextField(blank=True, default="")
+    proposed_change = models.JSONField(default=dict, blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewer_name = models.CharField(max_length=150, blank=True, default="")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True, default="")
+    execution_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        db_table = "operator_decisions"
+        ordering = ("-suggested_at",)
+        permissions = [
+            ("approve_decision", "Can approve and execute operator decisions"),
+            ("reject_decision", "Can reject operator decisions"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-suggested_at"], name="decisions_status_idx"),
+            models.Index(fields=["provider", "model_id", "status"], name="decisions_model_status_idx"),
+            models.Index(fields=["run"], name="decisions_run_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.provider}/{self.model_id} ({self.status})"
+
+
+class AuditLog(Document):
+    """Append-only record of every change to the registry and every review.
+
+    Written before the change it describes (status `pending`, then `applied` or
+    `failed`), because MongoDB has no transactions to tie the two together. Names are
+    copied onto the row so it survives deletion of the user, decision or run.
+    """
+
+    class ActorType(models.TextChoices):
+        USER = "user"
+        OPERATOR = "operator"
+        SYSTEM = "system"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        APPLIED = "applied"
+        FAILED = "failed"
+
+    at = models.DateTimeField(default=timezone.now)
+    actor_type = models.CharField(max_length=16, choices=ActorType.choices, default=ActorType.SYSTEM)
+    actor = models.CharField(max_length=150)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=32)
+    provider = models.CharField(max_length=64, blank=True, default="")
+    model_id = models.CharField(max_length=255, blank=True, default="")
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    reason = models.TextField(blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True, default="")
+    reversible = models.BooleanField(default=False)
+    reverted_at = models.DateTimeField(null=True, blank=True)
+    reverted_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reverts = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries")
+    decision_ref = models.CharField(max_length=24, blank=True, default="")
+    run = models.ForeignKey(OperatorRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries")
+    run_ref = models.CharField(max_length=24, blank=True, default="")
+
+    class Meta:
+        db_table = "operator_audit_log"
+        ordering = ("-at",)
+        permissions = [("revert_change", "Can revert audited changes")]
+        indexes = [
+            models.Index(fields=["-at"], name="audit_at_idx"),
+            models.Index(fields=["provider", "model_id"], name="audit_model_idx"),
+            models.Index(fields=["action", "-at"], name="audit_action_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.provider}/{self.model_id}"
