@@ -1,0 +1,291 @@
+"""The one way the registry changes: audited, per item, revertible.
+
+Every change writes its AuditLog row first (status `pending`), then applies the change
+with a conditional update on the registry row, then marks the row `applied` or
+`failed`. MongoDB has no transactions here, so the audit row existing before the change
+is what guarantees nothing happens unrecorded; the conditional update (`filter(pk=…,
+enabled=True).update(…)`) is what makes two concurrent disables apply once.
+
+Callers loop over items themselves and catch ChangeError per item, so one failing item
+never aborts the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from lifecycle.models import RECOVERABLE_CLASSES, DisabledClass, RegisteredModel
+from operator_app.models import AuditLog
+
+# Registry fields a change may touch; before/after hold the subset that changed.
+_DATETIME_FIELDS = {"disabled_at", "recheck_after"}
+
+
+class ChangeError(Exception):
+    """A registry change that cannot be made; the message says why, for a human."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change: a person, the operator engine, or a system job."""
+
+    name: str
+    type: str  # "user" | "operator" | "system"
+    user: Any = None
+
+    @classmethod
+    def for_user(cls, user) -> "Actor":
+        return cls(name=user.get_username(), type=AuditLog.ActorType.USER, user=user)
+
+    @classmethod
+    def operator(cls) -> "Actor":
+        return cls(name="operator", type=AuditLog.ActorType.OPERATOR)
+
+    @classmethod
+    def system(cls, name: str) -> "Actor":
+        return cls(name=name, type=AuditLog.ActorType.SYSTEM)
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def _json_value(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _from_json(field: str, value):
+    if field in _DATETIME_FIELDS and isinstance(value, str):
+        return parse_datetime(value)
+    return value
+
+
+def _fields(row: RegisteredModel, names) -> dict:
+    return {name: _json_value(getattr(row, name)) for name in names}
+
+
+def _ref(obj) -> str:
+    return obj.pk if obj is not None else ""
+
+
+def _audit_start(*, action, provider, model_id, before, after, reason, actor, decision=None, run=None,
+                 reversible=True, reverts=None) -> AuditLog:
+    return AuditLog.objects.create(
+        at=timezone.now(),
+        actor_type=actor.type,
+        actor=actor.name,
+        user=actor.user if getattr(actor.user, "pk", None) else None,
+        action=action,
+        provider=provider,
+        model_id=model_id,
+        before=before,
+        after=after,
+        reason=reason or "",
+        status=AuditLog.Status.PENDING,
+        reversible=reversible,
+        reverts=reverts,
+        decision=decision,
+        decision_ref=_ref(decision),
+        run=run,
+        run_ref=_ref(run),
+    )
+
+
+def _audit_finish(audit: AuditLog, *, error: str = "") -> AuditLog:
+    audit.status = AuditLog.Status.FAILED if error else AuditLog.Status.APPLIED
+    audit.error = error
+    AuditLog.objects.filter(pk=audit.pk).update(status=audit.status, error=error)
+    return audit
+
+
+def _fail(audit: AuditLog, message: str):
+    _audit_finish(audit, error=message)
+    raise ChangeError(message)
+
+
+def _registry_row(provider: str, model_id: str) -> RegisteredModel:
+    row = RegisteredModel.objects.filter(provider=provider, model_id=model_id).first()
+    if row is None:
+        raise ChangeError(f"{provider}/{model_id} is not in the registry")
+    return row
+
+
+def audit_record(*, action: str, actor: Actor, reason: str = "", provider: str = "", model_id: str = "",
+                 decision=None, run=None, before=None, after=None) -> AuditLog:
+    """An applied, non-reversible audit row for something that is not a registry change (reviews)."""
+    audit = _audit_start(action=action, provider=provider, model_id=model_id, before=before, after=after,
+                         reason=reason, actor=actor, decision=decision, run=run, reversible=False)
+    return _audit_finish(audit)
+
+
+# --- changes -----------------------------------------------------------------------------
+
+def registry_disable(*, provider: str, model_id: str, reason: str, disabled_class: str, actor: Actor,
+                     decision=None, run=None, now: datetime | None = None) -> AuditLog:
+    if disabled_class not in DisabledClass.values:
+        raise ChangeError(f"unknown disabled_class {disabled_class!r} (one of {', '.join(DisabledClass.values)})")
+    now = now or timezone.now()
+    row = _registry_row(provider, model_id)
+    if not row.enabled:
+        raise ChangeError(f"{provider}/{model_id} is already disabled ({row.disabled_class or 'no class'})")
+    recheck = now + timedelta(hours=settings.OPERATOR_RECHECK_HOURS) if disabled_class in RECOVERABLE_CLASSES else None
+    new = {
+        "enabled": False,
+        "disabled_reason": reason or "",
+        "disabled_at": now,
+        "disabled_by": actor.name,
+        "disabled_class": disabled_class,
+        "recheck_after": recheck,
+    }
+    audit = _audit_start(
+        action="disable", provider=provider, model_id=model_id, before=_fields(row, new),
+        after={k: _json_value(v) for k, v in new.items()}, reason=reason, actor=actor, decision=decision, run=run,
+    )
+    if RegisteredModel.objects.filter(pk=row.pk, enabled=True).update(**new) != 1:
+        _fail(audit, f"{provider}/{model_id} was disabled by someone else meanwhile; nothing changed")
+    return _audit_finish(audit)
+
+
+def registry_enable(*, provider: str, model_id: str, reason: str, actor: Actor, decision=None, run=None) -> AuditLog:
+    row = _registry_row(provider, model_id)
+    if row.enabled:
+        raise ChangeError(f"{provider}/{model_id} is already enabled")
+    new = {"enabled": True, "disabled_reason": "", "disabled_at": None, "disabled_by": "", "disabled_class": "",
+           "recheck_after": None}
+    audit = _audit_start(
+        action="enable", provider=provider, model_id=model_id, before=_fields(row, new),
+        after={k: _json_value(v) for k, v in new.items()}, reason=reason, actor=actor, decision=decision, run=run,
+    )
+    if RegisteredModel.objects.filter(pk=row.pk, enabled=False).update(**new) != 1:
+        _fail(audit, f"{provider}/{model_id} was enabled by someone else meanwhile; nothing changed")
+    return _audit_finish(audit)
+
+
+def registry_rename(*, provider: str, model_id: str, new_model_id: str, reason: str, actor: Actor,
+                    decision=None, run=None) -> AuditLog:
+    new_model_id = (new_model_id or "").strip()
+    if not new_model_id:
+        raise ChangeError("the new model_id is empty")
+    if new_model_id == model_id:
+        raise ChangeError(f"{provider}/{model_id} already has that model_id")
+    row = _registry_row(provider, model_id)
+    if RegisteredModel.objects.filter(provider=provider, model_id=new_model_id).exists():
+        raise ChangeError(f"{provider}/{new_model_id} is already in the registry")
+    audit = _audit_start(
+        action="rename", provider=provider, model_id=model_id, before={"model_id": model_id},
+        after={"model_id": new_model_id}, reason=reason, actor=actor, decision=decision, run=run,
+    )
+    try:
+        updated = RegisteredModel.objects.filter(pk=row.pk, model_id=model_id).update(model_id=new_model_id)
+    except IntegrityError:
+        _fail(audit, f"{provider}/{new_model_id} appeared in the registry meanwhile; nothing changed")
+    if updated != 1:
+        _fail(audit, f"{provider}/{model_id} changed meanwhile; nothing renamed")
+    return _audit_finish(audit)
+
+
+def registry_add(*, provider: str, model_id: str, reason: str, actor: Actor, display_name: str = "",
+                 provenance: dict | None = None) -> AuditLog:
+    """Add a model as a DISABLED candidate: a human enables it once it has been checked."""
+    provider, model_id = (provider or "").strip(), (model_id or "").strip()
+    if not provider or not model_id:
+        raise ChangeError("provider and model_id are required")
+    if RegisteredModel.objects.filter(provider=provider, model_id=model_id).exists():
+        raise ChangeError(f"{provider}/{model_id} is already in the registry")
+    now = timezone.now()
+    fields = {
+        "display_name": display_name or "",
+        "enabled": False,
+        "disabled_reason": f"candidate: {reason}" if reason else "candidate",
+        "disabled_at": now,
+        "disabled_by": actor.name,
+        "disabled_class": DisabledClass.MANUAL,
+    }
+    after = {"provider": provider, "model_id": model_id, **{k: _json_value(v) for k, v in fields.items()}}
+    if provenance:
+        after["provenance"] = provenance
+    audit = _audit_start(action="add", provider=provider, model_id=model_id, before=None, after=after,
+                         reason=reason, actor=actor)
+    try:
+        RegisteredModel.objects.create(provider=provider, model_id=model_id, created_at=now, **fields)
+    except IntegrityError:
+        _fail(audit, f"{provider}/{model_id} was added by someone else meanwhile")
+    return _audit_finish(audit)
+
+
+# --- revert --------------------------------------------------------------------------------
+
+def _undo(original: AuditLog) -> None:
+    """Apply the inverse of one applied change; raise ChangeError if the registry moved on."""
+    before, after = original.before or {}, original.after or {}
+    provider = original.provider
+    if original.action in ("disable", "enable"):
+        currently_enabled = original.action == "enable"
+        restore = {k: _from_json(k, v) for k, v in before.items()}
+        updated = RegisteredModel.objects.filter(
+            provider=provider, model_id=original.model_id, enabled=currently_enabled
+        ).update(**restore)
+        if updated != 1:
+            state = "disabled" if currently_enabled else "enabled"
+            raise ChangeError(f"{provider}/{original.model_id} is no longer as the change left it "
+                              f"(missing or {state} since); nothing reverted")
+    elif original.action == "rename":
+        old, new = before.get("model_id"), after.get("model_id")
+        if RegisteredModel.objects.filter(provider=provider, model_id=old).exists():
+            raise ChangeError(f"{provider}/{old} exists again; cannot rename {new} back")
+        if RegisteredModel.objects.filter(provider=provider, model_id=new).update(model_id=old) != 1:
+            raise ChangeError(f"{provider}/{new} is no longer in the registry; nothing reverted")
+    elif original.action == "add":
+        # Only remove a candidate nobody has enabled since: an enabled model is in use.
+        deleted, _ = RegisteredModel.objects.filter(
+            provider=provider, model_id=original.model_id, enabled=False
+        ).delete()
+        if not deleted:
+            raise ChangeError(f"{provider}/{original.model_id} is enabled or gone; not removed")
+    else:
+        raise ChangeError(f"a {original.action!r} change cannot be reverted")
+
+
+def change_revert(*, audit_id: str, actor: Actor, reason: str = "") -> AuditLog:
+    try:
+        original = AuditLog.objects.filter(pk=audit_id).first()
+    except ValidationError:  # not an ObjectId
+        original = None
+    if original is None:
+        raise ChangeError(f"no audit entry {audit_id}")
+    if original.reverted_at is not None:
+        raise ChangeError(
+            f"audit entry {audit_id} was already reverted at {original.reverted_at:%Y-%m-%d %H:%M} "
+            f"(by audit entry {original.reverted_by_id})"
+        )
+    if not original.reversible:
+        raise ChangeError(f"audit entry {audit_id} ({original.action}) is not reversible")
+    if original.status != AuditLog.Status.APPLIED:
+        raise ChangeError(f"audit entry {audit_id} is {original.status}, not applied; nothing to revert")
+
+    audit = _audit_start(
+        action="revert", provider=original.provider, model_id=original.model_id,
+        before=original.after, after=original.before, reason=reason or f"revert {original.action}",
+        actor=actor, reversible=False, reverts=original,
+    )
+    now = timezone.now()
+    # Claim the original: of two concurrent reverts exactly one gets here.
+    claimed = AuditLog.objects.filter(pk=original.pk, reverted_at__isnull=True).update(
+        reverted_at=now, reverted_by=audit
+    )
+    if claimed != 1:
+        _fail(audit, f"audit entry {audit_id} was already reverted")
+    try:
+        _undo(original)
+    except ChangeError as exc:
+        AuditLog.objects.filter(pk=original.pk, reverted_by=audit.pk).update(reverted_at=None, reverted_by=None)
+        _fail(audit, str(exc))
+    return _audit_finish(audit)
