@@ -12,6 +12,14 @@ class LlmopsConfig(AppConfig):
     name = "llmops"
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from llmops.roles import roles_post_migrate
+
+        # The `operators` and `viewers` groups follow the code after every migrate.
+        post_migrate.connect(roles_post_migrate, sender=self, dispatch_uid="llmops.roles")
+
 
 # Django's contrib apps with ObjectId keys, selected by settings only on MongoDB.
 class MongoAdminConfig(AdminConfig):
