@@ -1,0 +1,354 @@
+"""The daily health report: read what happened in the period, render it, send it.
+
+`health_report_build` is a selector (reads only, a constant number of queries whatever
+the fleet size), `health_report_render` turns its context into subject/text/HTML through
+templates/emails/health_report_*, and `health_report_send` mails it (or returns it
+unsent for --dry-run). Provider and LLM text is untrusted: it is sanitized and capped
+here, and the HTML template escapes it (autoescape; nothing is marked safe).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Q
+
+from discovery.models import OpenRouterModel
+from lifecycle.models import ModelStatus
+from llmops.lib.emails import EmailError, RenderedEmail, email_render, email_send, recipients_clean
+from operator_app.models import AuditLog, Decision, OperatorRun
+
+TEMPLATE_PREFIX = "emails/health_report"
+# Registry changes (not reviews): what "auto-executed actions" and "failed changes" are about.
+CHANGE_ACTIONS = ("disable", "enable", "rename", "add", "revert")
+# Classes that are about the provider account or service, not one model.
+ACCOUNT_CLASSES = ("auth", "billing")
+OUTAGE_CLASSES = ("transient", "timeout", "network")
+LIST_LIMIT = 50
+TEXT_LIMIT = 400
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class ReportError(Exception):
+    """The report cannot be sent as asked (e.g. no recipients); the message says why."""
+
+
+def display_text(value, limit: int = TEXT_LIMIT) -> str:
+    """Untrusted text made safe to show: secrets redacted, control characters and runs of
+    whitespace collapsed, capped. (Escaping is the template's job, not this one's.)"""
+    from lifecycle.taxonomy import sanitize_text
+
+    text = sanitize_text(str(value or ""), limit=max(limit * 2, 100))
+    text = " ".join(_CONTROL.sub(" ", text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _admin_url(path: str) -> str:
+    return f"{settings.LLMOPS_BASE_URL}/admin/{path.lstrip('/')}"
+
+
+def _age(as_of: datetime, when: datetime | None) -> str:
+    if when is None:
+        return "?"
+    hours = max((as_of - when).total_seconds(), 0) / 3600
+    return f"{hours:.0f}h" if hours < 48 else f"{hours / 24:.0f}d"
+
+
+def _first_error_sample(evidence) -> str:
+    """One representative error message from a decision's evidence, whatever its exact shape."""
+    if not isinstance(evidence, dict):
+        return ""
+    for key in ("errors", "error_samples", "error_groups", "samples"):
+        groups = evidence.get(key)
+        if isinstance(groups, list):
+            for group in groups:
+                if isinstance(group, dict) and group.get("message"):
+                    status = group.get("status")
+                    return f"{status}: {group['message']}" if status else str(group["message"])
+                if isinstance(group, str) and group:
+                    return group
+    model = evidence.get("model") or evidence.get("snapshot")
+    return _first_error_sample(model) if isinstance(model, dict) else ""
+
+
+# --- sections ----------------------------------------------------------------------------
+
+def _auto_actions(*, since, as_of) -> list[dict]:
+    rows = (
+        AuditLog.objects.filter(
+            at__gte=since, at__lte=as_of, actor_type=AuditLog.ActorType.OPERATOR,
+            status=AuditLog.Status.APPLIED, action__in=CHANGE_ACTIONS,
+        )
+        .select_related("decision")
+        .order_by("-at")[:LIST_LIMIT]
+    )
+    out = []
+    for row in rows:
+        decision = row.decision
+        if row.reverted_at:
+            revert = f"already reverted at {row.reverted_at:%Y-%m-%d %H:%M} UTC"
+        elif row.reversible:
+            revert = f"python manage.py revert_change {row.pk}"
+        else:
+            revert = "not reversible"
+        out.append({
+            "id": row.pk,
+            "what": f"{row.action} {row.provider}/{row.model_id}",
+            "action": row.action,
+            "provider": row.provider,
+            "model_id": row.model_id,
+            "why": display_text(row.reason),
+            "confidence": decision.confidence if decision else None,
+            "error_class": decision.error_class if decision else "",
+            "at": row.at,
+            "revert": revert,
+            "revertible": bool(row.reversible and not row.reverted_at),
+            "audit_url": _admin_url(f"operator_app/auditlog/{row.pk}/change/"),
+            "decision_url": _admin_url(f"operator_app/decision/{decision.pk}/change/") if decision else "",
+        })
+    return out
+
+
+def _auto_count(*, since, as_of) -> int:
+    return AuditLog.objects.filter(
+        at__gte=since, at__lte=as_of, actor_type=AuditLog.ActorType.OPERATOR,
+        status=AuditLog.Status.APPLIED, action__in=CHANGE_ACTIONS,
+    ).count()
+
+
+def _failed_changes(*, since, as_of) -> list[dict]:
+    rows = AuditLog.objects.filter(at__gte=since, at__lte=as_of, status=AuditLog.Status.FAILED).order_by("-at")[
+        :LIST_LIMIT
+    ]
+    return [
+        {"id": row.pk, "what": f"{row.action} {row.provider}/{row.model_id}", "actor": row.actor, "at": row.at,
+         "error": display_text(row.error), "audit_url": _admin_url(f"operator_app/auditlog/{row.pk}/change/")}
+        for row in rows
+    ]
+
+
+def _suggestions(*, since, as_of) -> tuple[list[dict], int, int]:
+    pending = Decision.objects.filter(status=Decision.Status.PENDING)
+    total = pending.count()
+    new = pending.filter(suggested_at__gte=since, suggested_at__lte=as_of).count()
+    rows = pending.order_by("-confidence", "-suggested_at").only(
+        "pk", "provider", "model_id", "action", "confidence", "reasoning", "error_class", "suggested_at",
+        "suggested_by", "auto_execute_reason",
+    )[:LIST_LIMIT]
+    out = [
+        {
+            "id": row.pk,
+            "what": f"{row.action} {row.provider}/{row.model_id}",
+            "action": row.action,
+            "provider": row.provider,
+            "model_id": row.model_id,
+            "confidence": row.confidence,
+            "error_class": row.error_class,
+            "reasoning": display_text(row.reasoning),
+            "why_not_auto": display_text(row.auto_execute_reason, 200),
+            "suggested_by": row.suggested_by,
+            "age": _age(as_of, row.suggested_at),
+            "approve": f"python manage.py approve_decision {row.pk}",
+            "url": _admin_url(f"operator_app/decision/{row.pk}/change/"),
+        }
+        for row in rows
+    ]
+    return out, total, new
+
+
+def _provider_issues(*, since, as_of) -> list[dict]:
+    """Provider-wide problems (credentials, billing, outages) from recent decisions' evidence."""
+    rows = (
+        Decision.objects.filter(suggested_at__gte=since, suggested_at__lte=as_of)
+        .filter(Q(error_class__in=ACCOUNT_CLASSES) | Q(evidence__provider_issue=True))
+        .order_by("-suggested_at")
+        .only("pk", "provider", "model_id", "error_class", "evidence", "suggested_at")[:500]
+    )
+    by_provider: dict[str, dict] = {}
+    for row in rows:
+        issue = by_provider.setdefault(row.provider, {
+            "provider": row.provider, "classes": Counter(), "models": set(), "sample": "", "last_seen": None,
+        })
+        issue["classes"][row.error_class or "unknown"] += 1
+        issue["models"].add(row.model_id)
+        issue["last_seen"] = max(filter(None, [issue["last_seen"], row.suggested_at]))
+        if not issue["sample"]:
+            issue["sample"] = display_text(_first_error_sample(row.evidence), 300)
+    out = []
+    for provider in sorted(by_provider):
+        issue = by_provider[provider]
+        classes = [cls for cls, _n in issue["classes"].most_common()]
+        kind = classes[0]
+        label = {"auth": "credentials / access", "billing": "billing / credit"}.get(
+            kind, "outage" if kind in OUTAGE_CLASSES else kind)
+        out.append({
+            "provider": provider,
+            "kind": label,
+            "classes": classes,
+            "models": len(issue["models"]),
+            "sample": issue["sample"],
+            "last_seen": issue["last_seen"],
+            "critical": kind in ACCOUNT_CLASSES or kind in OUTAGE_CLASSES,
+        })
+    return out
+
+
+def _new_models(*, since, as_of) -> tuple[list[dict], int, dict]:
+    period = OpenRouterModel.objects.filter(first_seen_at__gte=since, first_seen_at__lte=as_of)
+    by_status = {row["match_status"]: row["n"] for row in
+                 period.values("match_status").annotate(n=Count("id")).order_by("match_status")}
+    rows = period.order_by("-first_seen_at").only(
+        "pk", "openrouter_id", "name", "match_status", "matched_provider", "matched_model_id", "match_confidence",
+        "first_seen_at",
+    )[:LIST_LIMIT]
+    out = [
+        {
+            "openrouter_id": display_text(row.openrouter_id, 200),
+            "name": display_text(row.name, 200),
+            "match_status": row.get_match_status_display(),
+            "matched": f"{row.matched_provider}/{row.matched_model_id}" if row.matched_provider else "",
+            "confidence": row.match_confidence,
+            "first_seen": row.first_seen_at,
+        }
+        for row in rows
+    ]
+    return out, sum(by_status.values()), by_status
+
+
+def _runs(*, since, as_of) -> dict:
+    runs = list(
+        OperatorRun.objects.filter(started_at__gte=since, started_at__lte=as_of).only(
+            "pk", "started_at", "finished_at", "status", "llm_enabled", "llm_model", "models_analyzed", "situations",
+            "llm_calls", "prompt_tokens", "completion_tokens", "estimated_cost_usd", "fallbacks",
+            "fallback_reasons", "auto_executed", "pending", "error",
+        ).order_by("started_at")[:500]
+    )
+    reasons: Counter = Counter()
+    for run in runs:
+        if isinstance(run.fallback_reasons, dict):
+            for reason, n in run.fallback_reasons.items():
+                reasons[display_text(reason, 200)] += n if isinstance(n, int) else 1
+    failed = [
+        {"started_at": run.started_at, "error": display_text(run.error, 300),
+         "url": _admin_url(f"operator_app/operatorrun/{run.pk}/change/")}
+        for run in runs if run.status == OperatorRun.Status.FAILED
+    ]
+    return {
+        "count": len(runs),
+        "failed": failed,
+        "classifier_only": sum(1 for run in runs if not run.llm_enabled),
+        "llm_models": sorted({run.llm_model for run in runs if run.llm_model}),
+        "models_analyzed": max((run.models_analyzed for run in runs), default=0),
+        "situations": sum(run.situations for run in runs),
+        "llm_calls": sum(run.llm_calls for run in runs),
+        "prompt_tokens": sum(run.prompt_tokens for run in runs),
+        "completion_tokens": sum(run.completion_tokens for run in runs),
+        "tokens": sum(run.prompt_tokens + run.completion_tokens for run in runs),
+        "cost": round(sum(run.estimated_cost_usd for run in runs), 4),
+        "fallbacks": sum(run.fallbacks for run in runs),
+        "fallback_reasons": reasons.most_common(),
+        "auto_executed": sum(run.auto_executed for run in runs),
+        "url": _admin_url("operator_app/operatorrun/"),
+    }
+
+
+def _job_failures(*, since, as_of) -> list[dict]:
+    from llmops.models import JobFailure
+
+    rows = JobFailure.objects.filter(failed_at__gte=since, failed_at__lte=as_of, final=True).order_by(
+        "-failed_at")[:LIST_LIMIT]
+    return [{"job": row.job, "at": row.failed_at, "error_type": row.error_type.rsplit(".", 1)[-1],
+             "error": display_text(row.error, 300)} for row in rows]
+
+
+def _fleet() -> list[tuple[str, int]]:
+    return [(row["lifecycle_status"], row["n"]) for row in
+            ModelStatus.objects.values("lifecycle_status").annotate(n=Count("id")).order_by("lifecycle_status")]
+
+
+# --- the report ----------------------------------------------------------------------------
+
+def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
+    """Everything the templates need for the `days` days up to `as_of` (a template context)."""
+    if days < 1:
+        raise ReportError(f"--days must be at least 1 (got {days})")
+    since = as_of - timedelta(days=days)
+    auto_actions = _auto_actions(since=since, as_of=as_of)
+    suggestions, pending_total, pending_new = _suggestions(since=since, as_of=as_of)
+    provider_issues = _provider_issues(since=since, as_of=as_of)
+    failed_changes = _failed_changes(since=since, as_of=as_of)
+    new_models, new_total, new_by_status = _new_models(since=since, as_of=as_of)
+    runs = _runs(since=since, as_of=as_of)
+    job_failures = _job_failures(since=since, as_of=as_of)
+
+    critical = [f"{i['provider']}: {i['kind']}" for i in provider_issues if i["critical"]]
+    if failed_changes:
+        critical.append(f"{len(failed_changes)} failed change{'s' if len(failed_changes) != 1 else ''}")
+    warnings = []
+    if runs["failed"]:
+        warnings.append(f"{len(runs['failed'])} failed operator run(s)")
+    if job_failures:
+        warnings.append(f"{len(job_failures)} failed job(s)")
+    if runs["fallbacks"]:
+        warnings.append(f"{runs['fallbacks']} LLM fallback(s) to the classifier")
+    if runs["count"] == 0:
+        warnings.append("no operator run in the period")
+    severity = "CRITICAL" if critical else ("WARNING" if warnings else "")
+
+    return {
+        "as_of": as_of,
+        "since": since,
+        "days": days,
+        "severity": severity,
+        "critical": critical,
+        "warnings": warnings,
+        "auto_actions": auto_actions,
+        "auto_count": _auto_count(since=since, as_of=as_of),
+        "suggestions": suggestions,
+        "suggestions_count": pending_total,
+        "suggestions_new": pending_new,
+        "suggestions_url": _admin_url("operator_app/decision/?status__exact=pending"),
+        "provider_issues": provider_issues,
+        "failed_changes": failed_changes,
+        "new_models": new_models,
+        "new_models_count": new_total,
+        "new_models_by_status": sorted(new_by_status.items()),
+        "runs": runs,
+        "job_failures": job_failures,
+        "fleet": _fleet(),
+        "list_limit": LIST_LIMIT,
+        "audit_url": _admin_url("operator_app/auditlog/"),
+    }
+
+
+def health_report_render(*, context: dict) -> RenderedEmail:
+    return email_render(template_prefix=TEMPLATE_PREFIX, context=context)
+
+
+@dataclass
+class HealthReportOutcome:
+    email: RenderedEmail
+    to: list[str]
+    sent: bool
+    context: dict
+
+
+def health_report_send(*, as_of: datetime, days: int = 1, to=None, dry_run: bool = False) -> HealthReportOutcome:
+    """Build, render and (unless dry_run) send the report to `to` or settings.HEALTH_REPORT_TO."""
+    try:
+        recipients = recipients_clean(to if to else settings.HEALTH_REPORT_TO)
+    except EmailError as exc:
+        raise ReportError(str(exc)) from None
+    if not recipients and not dry_run:
+        raise ReportError("no recipients: set HEALTH_REPORT_TO (comma-separated) or pass --to ADDRESS")
+    context = health_report_build(as_of=as_of, days=days)
+    email = health_report_render(context=context)
+    if dry_run:
+        return HealthReportOutcome(email=email, to=recipients, sent=False, context=context)
+    email_send(email=email, to=recipients)
+    return HealthReportOutcome(email=email, to=recipients, sent=True, context=context)

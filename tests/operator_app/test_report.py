@@ -1,0 +1,232 @@
+from datetime import datetime, timedelta, timezone
+from io import StringIO
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from discovery.models import OpenRouterModel
+from llmops.models import JobFailure
+from operator_app.models import AuditLog, Decision, OperatorRun
+from operator_app.report import health_report_build, health_report_render, health_report_send
+
+AS_OF = datetime(2025, 12, 2, 8, 0, tzinfo=timezone.utc)
+SCRIPT = "<script>alert('x')</script>"
+
+
+@pytest.fixture
+def email_settings(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.LLMOPS_BASE_URL = "https://ops.example.com"
+    settings.HEALTH_REPORT_TO = ["ops@example.com"]
+    return settings
+
+
+def _fleet_day():
+    """A day with one auto-executed disable, two pending suggestions, a provider-wide auth
+    problem, a failed change, a new catalog model and a run with fallbacks."""
+    run = OperatorRun.objects.create(
+        started_at=AS_OF - timedelta(hours=5), finished_at=AS_OF - timedelta(hours=5, minutes=-2),
+        status=OperatorRun.Status.SUCCEEDED, llm_enabled=True, llm_model="gpt-4.1-mini", models_analyzed=40,
+        situations=6, llm_calls=3, prompt_tokens=9000, completion_tokens=1200, estimated_cost_usd=0.0055,
+        fallbacks=1, fallback_reasons={"invalid JSON from the LLM": 1}, auto_executed=1, pending=2,
+    )
+    executed = Decision.objects.create(
+        run=run, provider="openai", model_id="gpt-4.5-preview", action="disable", confidence=0.97,
+        reasoning="404 model_not_found for 96h, absent from the complete catalog", status="executed",
+        error_class="hard_model", suggested_at=AS_OF - timedelta(hours=5), suggested_by="llm", auto_execute=True,
+    )
+    auto = AuditLog.objects.create(
+        at=AS_OF - timedelta(hours=5), actor_type="operator", actor="operator", action="disable",
+        provider="openai", model_id="gpt-4.5-preview", reason="dead for 96h " + SCRIPT, status="applied",
+        reversible=True, decision=executed, decision_ref=executed.pk, run=run, run_ref=run.pk,
+    )
+    pending = Decision.objects.create(
+        run=run, provider="groq", model_id="llama-3.1-70b", action="disable", confidence=0.9,
+        reasoning="decommissioned " + SCRIPT, status="pending", error_class="hard_model",
+        suggested_at=AS_OF - timedelta(hours=4), suggested_by="llm",
+        auto_execute_reason="streak younger than 48h",
+    )
+    auth = Decision.objects.create(
+        run=run, provider="mistral", model_id="mistral-large", action="monitor", confidence=0.8,
+        reasoning="401 on every mistral model", status="pending", error_class="auth",
+        suggested_at=AS_OF - timedelta(hours=4), suggested_by="classifier",
+        evidence={"provider_issue": True, "errors": [{"status": 401, "message": "Unauthorized " + SCRIPT}]},
+    )
+    failed = AuditLog.objects.create(
+        at=AS_OF - timedelta(hours=3), actor_type="user", actor="alice", action="enable", provider="xai",
+        model_id="grok-2", status="failed", error="xai/grok-2 was enabled by someone else meanwhile",
+    )
+    OpenRouterModel.objects.create(
+        openrouter_id="acme/new-model", name="Acme " + SCRIPT, match_status="matched", matched_provider="together",
+        matched_model_id="acme/New-Model", match_confidence=0.92, first_seen_at=AS_OF - timedelta(hours=2),
+    )
+    # Outside the period: must not be counted.
+    OpenRouterModel.objects.create(openrouter_id="old/model", first_seen_at=AS_OF - timedelta(days=9))
+    AuditLog.objects.create(at=AS_OF - timedelta(days=3), actor_type="operator", actor="operator",
+                            action="disable", provider="openai", model_id="old", status="applied")
+    return {"run": run, "auto": auto, "pending": pending, "auth": auth, "failed": failed}
+
+
+@pytest.mark.django_db
+def test_it_summarizes_the_day_in_the_subject_with_a_severity_tag(email_settings):
+    _fleet_day()
+    email = health_report_render(context=health_report_build(as_of=AS_OF, days=1))
+    assert email.subject == "[CRITICAL] [OPERATED] Daily Health Report - 1 auto-action, 2 suggestions"
+
+
+@pytest.mark.django_db
+def test_it_has_no_severity_tag_on_a_quiet_day(email_settings):
+    OperatorRun.objects.create(started_at=AS_OF - timedelta(hours=1), status="succeeded", llm_enabled=True)
+    email = health_report_render(context=health_report_build(as_of=AS_OF, days=1))
+    assert email.subject == "[OPERATED] Daily Health Report - 0 auto-actions, 0 suggestions"
+    assert "None: nothing was changed unattended." in email.text
+    assert "None pending." in email.text
+
+
+@pytest.mark.django_db
+def test_it_lists_every_section_in_the_text_body(email_settings):
+    day = _fleet_day()
+    text = health_report_render(context=health_report_build(as_of=AS_OF, days=1)).text
+    for heading in ("== AUTO-EXECUTED ACTIONS (1) ==", "== SUGGESTIONS FOR REVIEW (2 pending, 2 new) ==",
+                    "== PROVIDER-LEVEL ISSUES (1) ==", "== NEW MODELS FROM DISCOVERY (1) ==", "== OPERATOR RUNS =="):
+        assert heading in text
+    # auto action: what, why, confidence, when, how to revert
+    assert "- disable openai/gpt-4.5-preview" in text
+    assert "confidence: 0.97 (hard_model)" in text
+    assert "when:       2025-12-02 03:00 UTC" in text
+    assert f"revert:     python manage.py revert_change {day['auto'].pk}" in text
+    # suggestions: the admin filtered to pending, and the exact approve command
+    assert "Review in the admin: https://ops.example.com/admin/operator_app/decision/?status__exact=pending" in text
+    assert f"approve:   python manage.py approve_decision {day['pending'].pk}" in text
+    assert "not automatic because: streak younger than 48h" in text
+    # provider issue and failed change make it critical
+    assert "- mistral: credentials / access [CRITICAL]" in text
+    assert "FAILED CHANGES (1):" in text and "enable xai/grok-2 by alice" in text
+    # discovery and run figures, fallbacks loud
+    assert "- acme/new-model" in text and "Matched to a direct provider -> together/acme/New-Model (0.92)" in text
+    assert "old/model" not in text
+    assert "LLM calls: 3 (gpt-4.1-mini), tokens: 10200 (9000 prompt + 1200 completion), estimated cost: $0.0055" in text
+    assert "!! FALLBACKS TO THE CLASSIFIER: 1 !!" in text and "1 x invalid JSON from the LLM" in text
+    # never database commands
+    assert "db." not in text and "mongo" not in text.lower()
+
+
+@pytest.mark.django_db
+def test_it_escapes_provider_and_llm_text_in_the_html_body(email_settings):
+    day = _fleet_day()
+    html = health_report_render(context=health_report_build(as_of=AS_OF, days=1)).html
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert html.count("&lt;script&gt;") == 4  # auto reason, suggestion reasoning, auth sample, model name
+    assert 'href="https://ops.example.com/admin/operator_app/decision/?status__exact=pending"' in html
+    assert f'href="https://ops.example.com/admin/operator_app/decision/{day["pending"].pk}/change/"' in html
+    assert f"<code>python manage.py approve_decision {day['pending'].pk}</code>" in html
+    assert f"<code>python manage.py revert_change {day['auto'].pk}</code>" in html
+    for anchor in ('id="auto-executed"', 'id="suggestions"', 'id="provider-issues"', 'id="new-models"', 'id="runs"'):
+        assert anchor in html
+
+
+@pytest.mark.django_db
+def test_it_keeps_the_text_body_plain_but_free_of_control_characters(email_settings):
+    _fleet_day()
+    Decision.objects.create(provider="x", model_id="m", action="disable", confidence=0.5, status="pending",
+                            reasoning="line1\r\nSubject: forged\x00\x07 & more", suggested_at=AS_OF)
+    text = health_report_render(context=health_report_build(as_of=AS_OF, days=1)).text
+    assert "reasoning: line1 Subject: forged & more" in text
+    assert "&amp;" not in text
+
+
+@pytest.mark.django_db
+def test_it_sends_a_multipart_email_through_the_configured_backend(email_settings):
+    _fleet_day()
+    out = StringIO()
+    call_command("send_health_report", "--as-of", AS_OF.isoformat(), stdout=out)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["ops@example.com"]
+    assert message.subject.startswith("[CRITICAL] [OPERATED] Daily Health Report")
+    assert "== SUGGESTIONS FOR REVIEW" in message.body
+    (html, mimetype), = message.alternatives
+    assert mimetype == "text/html" and "<script>" not in html
+    assert "sent" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_it_sends_to_the_addresses_given_on_the_command_line(email_settings):
+    call_command("send_health_report", "--to", "a@example.com", "b@example.com", stdout=StringIO())
+    assert mail.outbox[0].to == ["a@example.com", "b@example.com"]
+
+
+@pytest.mark.django_db
+def test_it_prints_instead_of_sending_on_dry_run(email_settings, capsys):
+    _fleet_day()
+    out = StringIO()
+    call_command("send_health_report", "--dry-run", "--as-of", AS_OF.isoformat(), stdout=out)
+    assert mail.outbox == []
+    printed = out.getvalue()
+    assert "To: ops@example.com" in printed
+    assert "Subject: [CRITICAL] [OPERATED] Daily Health Report - 1 auto-action, 2 suggestions" in printed
+    assert "---- text/html part ----" in printed
+
+
+@pytest.mark.django_db
+def test_it_refuses_clearly_without_recipients(email_settings):
+    email_settings.HEALTH_REPORT_TO = []
+    with pytest.raises(CommandError, match="no recipients: set HEALTH_REPORT_TO"):
+        call_command("send_health_report", stdout=StringIO())
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_it_rejects_a_bad_address_or_period(email_settings):
+    with pytest.raises(CommandError, match="not a valid email address: 'not-an-address'"):
+        call_command("send_health_report", "--to", "not-an-address", stdout=StringIO())
+    with pytest.raises(CommandError, match="--days must be at least 1"):
+        call_command("send_health_report", "--days", "0", stdout=StringIO())
+    with pytest.raises(CommandError, match="--as-of: not an ISO 8601 timestamp"):
+        call_command("send_health_report", "--as-of", "yesterday", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_it_widens_the_period_with_days(email_settings):
+    _fleet_day()
+    context = health_report_build(as_of=AS_OF, days=7)
+    assert context["auto_count"] == 2
+    assert context["since"] == AS_OF - timedelta(days=7)
+
+
+@pytest.mark.django_db
+def test_it_reports_failed_runs_and_jobs_as_warnings(email_settings):
+    OperatorRun.objects.create(started_at=AS_OF - timedelta(hours=2), status="failed", error="LLM endpoint down")
+    JobFailure.objects.create(job="discovery.tasks.fetch_openrouter", failed_at=AS_OF - timedelta(hours=1),
+                              error_type="httpx.ConnectError", error="connection refused")
+    context = health_report_build(as_of=AS_OF, days=1)
+    email = health_report_render(context=context)
+    assert email.subject.startswith("[WARNING] [OPERATED]")
+    assert "!! run 2025-12-02 06:00 FAILED: LLM endpoint down" in email.text
+    assert "- discovery.tasks.fetch_openrouter at 2025-12-02 07:00 UTC: ConnectError: connection refused" in email.text
+    assert "1 run without the LLM (classifier only)" in email.text
+
+
+@pytest.mark.django_db
+def test_it_builds_the_report_with_a_constant_number_of_queries(email_settings, django_assert_max_num_queries):
+    _fleet_day()
+    with django_assert_max_num_queries(14) as small:
+        health_report_build(as_of=AS_OF, days=1)
+    for i in range(30):
+        Decision.objects.create(provider="p", model_id=f"m{i}", action="disable", status="pending",
+                                suggested_at=AS_OF - timedelta(hours=1), error_class="billing")
+        AuditLog.objects.create(at=AS_OF - timedelta(hours=1), actor_type="operator", actor="operator",
+                                action="disable", provider="p", model_id=f"m{i}", status="applied",
+                                reversible=True)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        health_report_build(as_of=AS_OF, days=1)
+
+
+@pytest.mark.django_db
+def test_it_sends_nothing_and_says_so_when_the_service_is_asked_for_a_dry_run(email_settings):
+    outcome = health_report_send(as_of=AS_OF, dry_run=True)
+    assert outcome.sent is False and mail.outbox == []
+    assert outcome.email.subject.startswith("[WARNING] [OPERATED]")  # no run at all in the period
