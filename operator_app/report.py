@@ -161,20 +161,40 @@ def _suggestions(*, since, as_of) -> tuple[list[dict], int, int]:
     return out, total, new
 
 
+def _provider_problem(row: Decision) -> str | None:
+    """The provider-wide class a decision's evidence names, if any (the classifier's
+    provider_problem in evidence.provider_context), else an account class of its own."""
+    evidence = row.evidence if isinstance(row.evidence, dict) else {}
+    context = evidence.get("provider_context")
+    problem = context.get("provider_problem") if isinstance(context, dict) else None
+    if isinstance(problem, str) and problem:
+        return problem
+    if evidence.get("provider_issue") is True or row.error_class in ACCOUNT_CLASSES:
+        return row.error_class or "unknown"
+    return None
+
+
 def _provider_issues(*, since, as_of) -> list[dict]:
     """Provider-wide problems (credentials, billing, outages) from recent decisions' evidence."""
+    from lifecycle.taxonomy import ErrorClass
+
+    problems = [cls.value for cls in ErrorClass]
     rows = (
         Decision.objects.filter(suggested_at__gte=since, suggested_at__lte=as_of)
-        .filter(Q(error_class__in=ACCOUNT_CLASSES) | Q(evidence__provider_issue=True))
+        .filter(Q(error_class__in=ACCOUNT_CLASSES) | Q(evidence__provider_issue=True)
+                | Q(evidence__provider_context__provider_problem__in=problems))
         .order_by("-suggested_at")
         .only("pk", "provider", "model_id", "error_class", "evidence", "suggested_at")[:500]
     )
     by_provider: dict[str, dict] = {}
     for row in rows:
+        problem = _provider_problem(row)
+        if problem is None:
+            continue
         issue = by_provider.setdefault(row.provider, {
             "provider": row.provider, "classes": Counter(), "models": set(), "sample": "", "last_seen": None,
         })
-        issue["classes"][row.error_class or "unknown"] += 1
+        issue["classes"][problem] += 1
         issue["models"].add(row.model_id)
         issue["last_seen"] = max(filter(None, [issue["last_seen"], row.suggested_at]))
         if not issue["sample"]:
@@ -184,7 +204,8 @@ def _provider_issues(*, since, as_of) -> list[dict]:
         issue = by_provider[provider]
         classes = [cls for cls, _n in issue["classes"].most_common()]
         kind = classes[0]
-        label = {"auth": "credentials / access", "billing": "billing / credit"}.get(
+        label = {"auth": "credentials / access", "billing": "billing / credit",
+                 "budget_exhausted": "benchmark budget exhausted", "rate_limit": "rate limited"}.get(
             kind, "outage" if kind in OUTAGE_CLASSES else kind)
         out.append({
             "provider": provider,

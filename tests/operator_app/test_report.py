@@ -54,6 +54,18 @@ def _fleet_day():
         suggested_at=AS_OF - timedelta(hours=4), suggested_by="classifier",
         evidence={"provider_issue": True, "errors": [{"status": 401, "message": "Unauthorized " + SCRIPT}]},
     )
+    outage = Decision.objects.create(
+        run=run, provider="anthropic", model_id="claude-3-opus", action="monitor", confidence=0.7,
+        reasoning="529 overloaded across the provider", status="rejected", error_class="transient",
+        suggested_at=AS_OF - timedelta(hours=6), suggested_by="classifier",
+        evidence={"provider_context": {"error_rate": 0.9, "provider_problem": "transient"},
+                  "samples": [{"status": 529, "message": "Overloaded"}]},
+    )
+    # A model-level transient problem is not a provider issue.
+    Decision.objects.create(
+        provider="fireworks", model_id="f1", action="monitor", status="pending", error_class="transient",
+        suggested_at=AS_OF - timedelta(hours=6), evidence={"provider_context": {"provider_problem": None}},
+    )
     failed = AuditLog.objects.create(
         at=AS_OF - timedelta(hours=3), actor_type="user", actor="alice", action="enable", provider="xai",
         model_id="grok-2", status="failed", error="xai/grok-2 was enabled by someone else meanwhile",
@@ -66,14 +78,14 @@ def _fleet_day():
     OpenRouterModel.objects.create(openrouter_id="old/model", first_seen_at=AS_OF - timedelta(days=9))
     AuditLog.objects.create(at=AS_OF - timedelta(days=3), actor_type="operator", actor="operator",
                             action="disable", provider="openai", model_id="old", status="applied")
-    return {"run": run, "auto": auto, "pending": pending, "auth": auth, "failed": failed}
+    return {"run": run, "auto": auto, "pending": pending, "auth": auth, "failed": failed, "outage": outage}
 
 
 @pytest.mark.django_db
 def test_it_summarizes_the_day_in_the_subject_with_a_severity_tag(email_settings):
     _fleet_day()
     email = health_report_render(context=health_report_build(as_of=AS_OF, days=1))
-    assert email.subject == "[CRITICAL] [OPERATED] Daily Health Report - 1 auto-action, 2 suggestions"
+    assert email.subject == "[CRITICAL] [OPERATED] Daily Health Report - 1 auto-action, 3 suggestions"
 
 
 @pytest.mark.django_db
@@ -89,8 +101,8 @@ def test_it_has_no_severity_tag_on_a_quiet_day(email_settings):
 def test_it_lists_every_section_in_the_text_body(email_settings):
     day = _fleet_day()
     text = health_report_render(context=health_report_build(as_of=AS_OF, days=1)).text
-    for heading in ("== AUTO-EXECUTED ACTIONS (1) ==", "== SUGGESTIONS FOR REVIEW (2 pending, 2 new) ==",
-                    "== PROVIDER-LEVEL ISSUES (1) ==", "== NEW MODELS FROM DISCOVERY (1) ==", "== OPERATOR RUNS =="):
+    for heading in ("== AUTO-EXECUTED ACTIONS (1) ==", "== SUGGESTIONS FOR REVIEW (3 pending, 3 new) ==",
+                    "== PROVIDER-LEVEL ISSUES (2) ==", "== NEW MODELS FROM DISCOVERY (1) ==", "== OPERATOR RUNS =="):
         assert heading in text
     # auto action: what, why, confidence, when, how to revert
     assert "- disable openai/gpt-4.5-preview" in text
@@ -103,6 +115,9 @@ def test_it_lists_every_section_in_the_text_body(email_settings):
     assert "not automatic because: streak younger than 48h" in text
     # provider issue and failed change make it critical
     assert "- mistral: credentials / access [CRITICAL]" in text
+    assert "- anthropic: outage [CRITICAL] (1 model; classes: transient;" in text
+    assert "sample error: 529: Overloaded" in text
+    assert "fireworks" not in text.split("== PROVIDER-LEVEL ISSUES")[1].split("== NEW MODELS")[0]
     assert "FAILED CHANGES (1):" in text and "enable xai/grok-2 by alice" in text
     # discovery and run figures, fallbacks loud
     assert "- acme/new-model" in text and "Matched to a direct provider -> together/acme/New-Model (0.92)" in text
@@ -167,7 +182,7 @@ def test_it_prints_instead_of_sending_on_dry_run(email_settings, capsys):
     assert mail.outbox == []
     printed = out.getvalue()
     assert "To: ops@example.com" in printed
-    assert "Subject: [CRITICAL] [OPERATED] Daily Health Report - 1 auto-action, 2 suggestions" in printed
+    assert "Subject: [CRITICAL] [OPERATED] Daily Health Report - 1 auto-action, 3 suggestions" in printed
     assert "---- text/html part ----" in printed
 
 
