@@ -33,6 +33,9 @@ class ErrorGroup:
     # Filled by the taxonomy (lifecycle.taxonomy); not part of the file format's input.
     error_class: str = ""
     normalized: str = ""
+    # Earliest occurrence since the model's last success (None: none since). The
+    # collector computes it exactly; from a file without it, it is derived.
+    streak_first_at: datetime | None = None
 
 
 @dataclass
@@ -43,6 +46,11 @@ class ProviderContext:
     models_failing: int | None = None
     catalog: str | None = None  # complete | partial | none | None (unknown)
     dominant_error_class: str | None = None
+    # Models failing right now (no success since their first failure) and the class
+    # that dominates those current failures: a credentials or billing lapse shows here
+    # at once, long before it dominates a week-long error rate.
+    models_streaking: int | None = None
+    streak_error_class: str | None = None
 
 
 @dataclass
@@ -63,6 +71,8 @@ class ModelSnapshot:
     # First failure since the last success (None: no failure since). The collector
     # computes it exactly; from a file without it, it is derived from the error groups.
     streak_started_at: datetime | None = None
+    # False for a model that appears only in results or errors, not in the registry.
+    registered: bool = True
 
     @property
     def key(self) -> tuple[str, str]:
@@ -125,7 +135,19 @@ def _group(data: Any, *, where: str) -> ErrorGroup:
         count=_int(data.get("count"), where=f"{where}.count", default=1),
         first_seen_at=parse_datetime(data.get("first_seen_at"), where=f"{where}.first_seen_at"),
         last_seen_at=parse_datetime(data.get("last_seen_at"), where=f"{where}.last_seen_at"),
+        streak_first_at=parse_datetime(data.get("streak_first_seen_at"), where=f"{where}.streak_first_seen_at"),
     )
+
+
+def derive_group_streak_starts(snapshot: ModelSnapshot) -> None:
+    """Bound each group's streak start by the last success (file replay, no exact data)."""
+    since = snapshot.last_success_at
+    for group in snapshot.errors:
+        if group.streak_first_at is not None or group.last_seen_at is None:
+            continue
+        if since is None or group.last_seen_at > since:
+            first = group.first_seen_at or group.last_seen_at
+            group.streak_first_at = max(first, since) if since is not None else first
 
 
 def derive_streak_start(snapshot: ModelSnapshot) -> datetime | None:
@@ -176,6 +198,11 @@ def parse_snapshot(data: Any, *, source: str = "<data>") -> SnapshotSet:
             ),
             catalog=catalog,
             dominant_error_class=ctx.get("dominant_error_class"),
+            models_streaking=(
+                _int(ctx.get("models_streaking"), where=f"{where}.models_streaking", default=0)
+                if "models_streaking" in ctx else None
+            ),
+            streak_error_class=ctx.get("streak_error_class"),
         )
     models_raw = data.get("models")
     if not isinstance(models_raw, list):
@@ -211,11 +238,13 @@ def parse_snapshot(data: Any, *, source: str = "<data>") -> SnapshotSet:
             warnings=[_group(w, where=f"{where}.warnings[{i}]") for i, w in enumerate(warnings)],
             in_provider_catalog=in_catalog,
             streak_started_at=parse_datetime(entry.get("streak_started_at"), where=f"{where}.streak_started_at"),
+            registered=bool(entry.get("registered", True)),
         )
         if snapshot.successes > snapshot.runs:
             raise SnapshotFormatError(f"{where}: successes ({snapshot.successes}) > runs ({snapshot.runs})")
         if snapshot.streak_started_at is None:
             snapshot.streak_started_at = derive_streak_start(snapshot)
+        derive_group_streak_starts(snapshot)
         models.append(snapshot)
     return SnapshotSet(as_of=as_of, providers=providers, models=models, source=source)
 
@@ -237,20 +266,27 @@ def load_snapshot_file(path: str | Path) -> SnapshotSet:
 
 # --- export --------------------------------------------------------------------------
 
-def _iso(value: datetime | None) -> str | None:
+def iso_utc(value: datetime | None) -> str | None:
+    """The file format's timestamp text (UTC, seconds, Z) or None."""
     if value is None:
         return None
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_iso = iso_utc
+
+
 def _group_dict(group: ErrorGroup) -> dict:
-    return {
+    entry = {
         "status": group.status,
         "message": group.message,
         "count": group.count,
         "first_seen_at": _iso(group.first_seen_at),
         "last_seen_at": _iso(group.last_seen_at),
     }
+    if group.streak_first_at is not None:
+        entry["streak_first_seen_at"] = _iso(group.streak_first_at)
+    return entry
 
 
 def snapshot_to_dict(snapset: SnapshotSet) -> dict:
@@ -265,6 +301,10 @@ def snapshot_to_dict(snapset: SnapshotSet) -> dict:
             entry["catalog"] = ctx.catalog
         if ctx.dominant_error_class:
             entry["dominant_error_class"] = ctx.dominant_error_class
+        if ctx.models_streaking is not None:
+            entry["models_streaking"] = ctx.models_streaking
+        if ctx.streak_error_class:
+            entry["streak_error_class"] = ctx.streak_error_class
         providers[name] = entry
     models = []
     for m in snapset.models:
@@ -286,6 +326,8 @@ def snapshot_to_dict(snapset: SnapshotSet) -> dict:
             entry["deprecation_date"] = m.deprecation_date
         if m.successor_model:
             entry["successor_model"] = m.successor_model
+        if not m.registered:
+            entry["registered"] = False
         models.append(entry)
     return {"format": FORMAT, "as_of": _iso(snapset.as_of), "providers": providers, "models": models}
 
@@ -294,5 +336,9 @@ def write_snapshot_file(snapset: SnapshotSet, path: str | Path) -> None:
     """Write atomically (temp file + rename) so a failed export never leaves half a file."""
     path = Path(path)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(snapshot_to_dict(snapset), indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(json.dumps(snapshot_to_dict(snapset), indent=2) + "\n", encoding="utf-8")
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
