@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -184,7 +184,8 @@ def registry_rename(*, provider: str, model_id: str, new_model_id: str, reason: 
         after={"model_id": new_model_id}, reason=reason, actor=actor, decision=decision, run=run,
     )
     try:
-        updated = RegisteredModel.objects.filter(pk=row.pk, model_id=model_id).update(model_id=new_model_id)
+        with transaction.atomic():  # a savepoint on SQL; a no-op on MongoDB
+            updated = RegisteredModel.objects.filter(pk=row.pk, model_id=model_id).update(model_id=new_model_id)
     except IntegrityError:
         _fail(audit, f"{provider}/{new_model_id} appeared in the registry meanwhile; nothing changed")
     if updated != 1:
@@ -215,7 +216,8 @@ def registry_add(*, provider: str, model_id: str, reason: str, actor: Actor, dis
     audit = _audit_start(action="add", provider=provider, model_id=model_id, before=None, after=after,
                          reason=reason, actor=actor)
     try:
-        RegisteredModel.objects.create(provider=provider, model_id=model_id, created_at=now, **fields)
+        with transaction.atomic():  # a savepoint on SQL; a no-op on MongoDB
+            RegisteredModel.objects.create(provider=provider, model_id=model_id, created_at=now, **fields)
     except IntegrityError:
         _fail(audit, f"{provider}/{model_id} was added by someone else meanwhile")
     return _audit_finish(audit)

@@ -159,3 +159,24 @@ class AuditLog(Document):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.provider}/{self.model_id}"
+
+
+class OperatorLock(Document):
+    """A named lock row that keeps two operator passes from running at once.
+
+    Works on every backend without Redis (management commands must run without it):
+    taking the lock is an insert guarded by the unique name; a lock past `expires_at`
+    (its holder died) is taken over with a conditional update.
+    """
+
+    name = models.CharField(max_length=64)
+    holder = models.CharField(max_length=64)
+    acquired_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "operator_locks"
+        constraints = [models.UniqueConstraint(fields=["name"], name="operator_locks_name_uniq")]
+
+    def __str__(self):
+        return f"{self.name} held by {self.holder} until {self.expires_at:%Y-%m-%d %H:%M}"

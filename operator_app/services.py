@@ -43,32 +43,40 @@ def decision_mirror_doc(decision: Decision) -> dict:
     }
 
 
-def model_status_mirror(*, decisions: list[Decision]) -> int:
-    """Copy each decision onto its model's model_status.operator_decision (two queries in all).
+def model_status_mirror(*, decisions: list[Decision] = (), docs: dict | None = None) -> int:
+    """Copy decisions (or ready docs, keyed by (provider, model_id)) onto model_status.operator_decision.
 
+    Two queries in all, and only rows whose document changes are written. An `ignore`
+    doc does not overwrite an existing `ignore` (its timestamps would churn every run).
     Rows are written by the collector (lifecycle.services.model_status_write); a model
     without one is skipped rather than created here, so the two writers never race on
     the unique (provider, model_id) key.
     """
-    if not decisions:
-        return 0
+    wanted: dict[tuple[str, str], dict] = dict(docs or {})
     latest: dict[tuple[str, str], Decision] = {}
     for decision in decisions:
         key = (decision.provider, decision.model_id)
         if key not in latest or decision.suggested_at >= latest[key].suggested_at:
             latest[key] = decision
-    providers = sorted({k[0] for k in latest})
-    model_ids = sorted({k[1] for k in latest})
+    wanted.update({key: decision_mirror_doc(d) for key, d in latest.items()})
+    if not wanted:
+        return 0
+    providers = sorted({k[0] for k in wanted})
     rows = []
-    for row in ModelStatus.objects.filter(provider__in=providers, model_id__in=model_ids).only(
-        "pk", "provider", "model_id", "operator_decision"
-    ):
-        decision = latest.get((row.provider, row.model_id))
-        if decision is not None:
-            row.operator_decision = decision_mirror_doc(decision)
-            rows.append(row)
+    rows_qs = ModelStatus.objects.filter(provider__in=providers)
+    if len(wanted) <= 200:  # a few models (a review): select them; a whole pass reads its providers
+        rows_qs = rows_qs.filter(model_id__in=sorted({k[1] for k in wanted}))
+    for row in rows_qs.only("pk", "provider", "model_id", "operator_decision"):
+        doc = wanted.get((row.provider, row.model_id))
+        if doc is None or row.operator_decision == doc:
+            continue
+        current = row.operator_decision or {}
+        if doc.get("action") == "ignore" and current.get("action") == "ignore":
+            continue
+        row.operator_decision = doc
+        rows.append(row)
     if rows:
-        ModelStatus.objects.bulk_update(rows, ["operator_decision"], batch_size=500)
+        ModelStatus.objects.bulk_update(rows, ["operator_decision"], batch_size=1000)
     return len(rows)
 
 
@@ -77,7 +85,7 @@ def _disabled_class(decision: Decision) -> str:
     return cls if cls in DisabledClass.values else DisabledClass.MANUAL
 
 
-def decision_execute(*, decision: Decision, actor: Actor, run=None) -> DecisionOutcome:
+def decision_execute(*, decision: Decision, actor: Actor, run=None, mirror: bool = True) -> DecisionOutcome:
     """Carry out an APPROVED decision through the change service; marks it executed or failed.
 
     Only `disable` changes the registry; approving `monitor`/`ignore` acknowledges it.
@@ -98,13 +106,15 @@ def decision_execute(*, decision: Decision, actor: Actor, run=None) -> DecisionO
             status=Decision.Status.FAILED, execution_error=str(exc)
         )
         decision.status, decision.execution_error = Decision.Status.FAILED, str(exc)
-        model_status_mirror(decisions=[decision])
+        if mirror:
+            model_status_mirror(decisions=[decision])
         return DecisionOutcome(decision, True, False, None, f"execution failed: {exc}")
     Decision.objects.filter(pk=decision.pk, status=Decision.Status.APPROVED).update(
         status=Decision.Status.EXECUTED, executed_at=now
     )
     decision.status, decision.executed_at = Decision.Status.EXECUTED, now
-    model_status_mirror(decisions=[decision])
+    if mirror:
+        model_status_mirror(decisions=[decision])
     return DecisionOutcome(decision, True, True, audit, f"executed: disabled {decision.provider}/{decision.model_id}")
 
 
@@ -206,4 +216,94 @@ def decisions_reject(*, decision_ids, actor: Actor, reason: str) -> list[Decisio
         rejected.append(decision)
         outcomes.append(DecisionOutcome(decision, True, False, audit, "rejected"))
     model_status_mirror(decisions=rejected)
+    return outcomes
+
+
+# --- persisting an operator pass ----------------------------------------------------
+
+@dataclass
+class PersistResult:
+    created: list[Decision]
+    reused: list[Decision]
+    superseded: int
+    by_key: dict  # (provider, model_id) -> Decision for every disable/monitor proposal
+
+
+def decisions_persist(*, run, proposals: list, as_of: datetime, providers=None) -> PersistResult:
+    """Store the pass's disable/monitor proposals as decisions, without duplicates.
+
+    One query loads the pending decisions; a proposal whose evidence hash matches the
+    pending decision of its model reuses it (its policy verdict is refreshed, which is
+    how capped decisions drain over successive runs); any other pending decision of a
+    proposed model is superseded, and so is the pending decision of a model now judged
+    `ignore`. Then bulk_create, bulk_update and one filter(pk__in=…).update().
+    """
+    keys = {p.key for p in proposals}
+    pending = Decision.objects.filter(status=Decision.Status.PENDING)
+    if providers:
+        pending = pending.filter(provider__in=list(providers))
+    existing: dict[tuple[str, str], list[Decision]] = {}
+    for decision in pending.order_by("-suggested_at"):
+        key = (decision.provider, decision.model_id)
+        if key in keys:
+            existing.setdefault(key, []).append(decision)
+
+    created, reused, refreshed, supersede = [], [], [], []
+    by_key = {}
+    for proposal in proposals:
+        olds = existing.get(proposal.key, [])
+        if proposal.action not in (Action.DISABLE, Action.MONITOR):
+            supersede += [d.pk for d in olds]
+            continue
+        digest = proposal.evidence_hash()
+        keep = next((d for d in olds if d.evidence_hash == digest and d.action == proposal.action), None)
+        supersede += [d.pk for d in olds if d is not keep]
+        if keep is not None:
+            if (keep.auto_execute, keep.auto_execute_reason) != (proposal.policy.auto_execute, proposal.policy.reason):
+                keep.auto_execute, keep.auto_execute_reason = proposal.policy.auto_execute, proposal.policy.reason
+                refreshed.append(keep)
+            reused.append(keep)
+            by_key[proposal.key] = keep
+            continue
+        proposed_change = {}
+        if proposal.action == Action.DISABLE:
+            proposed_change = {"change": "disable", "disabled_class": proposal.error_class or "manual"}
+        if proposal.suggested_model_id:
+            proposed_change["suggested_model_id"] = proposal.suggested_model_id
+        decision = Decision(
+            run=run, provider=proposal.provider, model_id=proposal.model_id, action=proposal.action,
+            confidence=round(float(proposal.confidence), 4), reasoning=proposal.reasoning, suggested_at=as_of,
+            suggested_by=proposal.suggested_by, status=Decision.Status.PENDING, error_class=proposal.error_class,
+            lifecycle_status=proposal.lifecycle_status, situation_key=proposal.situation_key[:255],
+            evidence=proposal.evidence, evidence_hash=digest, auto_execute=proposal.policy.auto_execute,
+            auto_execute_reason=proposal.policy.reason, proposed_change=proposed_change,
+        )
+        created.append(decision)
+        by_key[proposal.key] = decision
+    if supersede:
+        Decision.objects.filter(pk__in=supersede, status=Decision.Status.PENDING).update(
+            status=Decision.Status.SUPERSEDED
+        )
+    if created:
+        Decision.objects.bulk_create(created, batch_size=500)
+    if refreshed:
+        Decision.objects.bulk_update(refreshed, ["auto_execute", "auto_execute_reason"], batch_size=500)
+    return PersistResult(created=created, reused=reused, superseded=len(supersede), by_key=by_key)
+
+
+def decisions_auto_execute(*, decisions: list[Decision], run) -> list[DecisionOutcome]:
+    """Claim and execute decisions the policy allowed; each item on its own."""
+    actor = Actor.operator()
+    outcomes = []
+    now = timezone.now()
+    for decision in decisions:
+        claimed = Decision.objects.filter(pk=decision.pk, status=Decision.Status.PENDING).update(
+            status=Decision.Status.APPROVED, reviewer_name=actor.name, reviewed_at=now,
+            review_note="auto-executed by policy: " + decision.auto_execute_reason[:500],
+        )
+        if claimed != 1:
+            outcomes.append(DecisionOutcome(decision, False, False, None, "no longer pending; skipped"))
+            continue
+        decision.status = Decision.Status.APPROVED
+        outcomes.append(decision_execute(decision=decision, actor=actor, run=run, mirror=False))
     return outcomes

@@ -1,0 +1,108 @@
+"""What may run unattended. Code decides this, never the LLM.
+
+A decision is carried out without a human only when every condition below holds; the
+inputs come from the deterministic evidence (taxonomy class, streak, catalog, provider
+context), so nothing an LLM writes — or a provider smuggles into an error message — can
+widen it. The LLM contributes only `action` and `confidence`, and both must clear the
+bar set here.
+
+Caps bound how much one run applies: the first N eligible decisions (oldest streak
+first) run, the rest stay pending and become eligible again on the next run. A cap never
+refuses a whole run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+HARD_MODEL = "hard_model"
+
+
+def __getattr__(name):
+    # AUTO_CONFIDENCE is read from settings each time, so every place that shows the
+    # threshold (policy, admin, email, command output) shows the same number.
+    if name == "AUTO_CONFIDENCE":
+        return float(settings.OPERATOR_AUTO_CONFIDENCE)
+    raise AttributeError(name)
+
+
+@dataclass
+class PolicyInput:
+    """The evidence the policy reads for one model's decision."""
+
+    provider: str
+    model_id: str
+    action: str
+    confidence: float
+    error_class: str  # from lifecycle.taxonomy over the evidence, never from LLM text
+    streak_classes: tuple[str, ...]  # taxonomy classes of every error since the last success
+    streak_started_at: datetime | None
+    last_success_at: datetime | None
+    provider_wide: bool
+    catalog: str | None  # complete | partial | none | None
+    in_provider_catalog: bool | None
+
+
+@dataclass
+class PolicyVerdict:
+    auto_execute: bool
+    reason: str
+
+
+def policy_check(*, item: PolicyInput, as_of: datetime) -> PolicyVerdict:
+    """Every per-decision condition; caps are applied across decisions by policy_apply_caps."""
+    threshold = float(settings.OPERATOR_AUTO_CONFIDENCE)
+    hours = settings.OPERATOR_HARD_STREAK_HOURS
+    if item.action != "disable":
+        return PolicyVerdict(False, f"action is {item.action}, only disable runs unattended")
+    if item.error_class != HARD_MODEL or any(c != HARD_MODEL for c in item.streak_classes):
+        classes = ", ".join(sorted(set(item.streak_classes))) or item.error_class or "none"
+        return PolicyVerdict(False, f"error class is {classes}; only hard_model runs unattended")
+    if item.streak_started_at is None:
+        return PolicyVerdict(False, "no failure streak on record")
+    if item.last_success_at is not None and item.last_success_at >= item.streak_started_at:
+        return PolicyVerdict(False, "a success since the streak began")
+    age = as_of - item.streak_started_at
+    if age < timedelta(hours=hours):
+        return PolicyVerdict(False, f"hard streak is {age.total_seconds() / 3600:.0f}h old, needs {hours}h")
+    if item.provider_wide:
+        return PolicyVerdict(False, f"{item.provider} has a provider-wide problem")
+    if item.catalog == "complete" and item.in_provider_catalog is True:
+        return PolicyVerdict(False, f"{item.provider}'s complete catalog still lists the model")
+    if not (0.0 <= item.confidence <= 1.0) or item.confidence < threshold:
+        return PolicyVerdict(False, f"confidence {item.confidence:.2f} < {threshold:.2f}")
+    if not settings.OPERATOR_AUTO_EXECUTE:
+        return PolicyVerdict(False, "auto-execution is switched off (OPERATOR_AUTO_EXECUTE)")
+    catalog = "absent from complete catalog" if item.catalog == "complete" else f"catalog {item.catalog or 'unknown'}"
+    return PolicyVerdict(True, f"hard_model for {age.total_seconds() / 3600:.0f}h, no success since, "
+                               f"provider otherwise healthy, {catalog}, confidence {item.confidence:.2f} ≥ {threshold:.2f}")
+
+
+def policy_apply_caps(*, candidates: list[tuple[PolicyInput, PolicyVerdict]],
+                      already_per_provider: dict[str, int] | None = None) -> None:
+    """Keep auto_execute on the first decisions within the caps; the rest wait for the next run.
+
+    Oldest streak first (then provider/model for a stable order), so a backlog drains
+    in the order the models died. Mutates the verdicts in place.
+    """
+    per_run = settings.OPERATOR_MAX_AUTO_PER_RUN
+    per_provider = settings.OPERATOR_MAX_AUTO_PER_PROVIDER
+    used_run = 0
+    used_provider = dict(already_per_provider or {})
+    eligible = [(i, v) for i, v in candidates if v.auto_execute]
+    eligible.sort(key=lambda iv: (iv[0].streak_started_at, iv[0].provider, iv[0].model_id))
+    for item, verdict in eligible:
+        if used_run >= per_run:
+            verdict.auto_execute = False
+            verdict.reason = f"eligible, but this run's cap ({per_run}) is used; pending for the next run"
+            continue
+        if used_provider.get(item.provider, 0) >= per_provider:
+            verdict.auto_execute = False
+            verdict.reason = (f"eligible, but the per-provider cap ({per_provider}) for {item.provider} is used; "
+                              "pending for the next run")
+            continue
+        used_run += 1
+        used_provider[item.provider] = used_provider.get(item.provider, 0) + 1

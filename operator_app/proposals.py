@@ -1,0 +1,65 @@
+"""A proposal: what the engine decided for one model in one pass, before it is persisted."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from lifecycle.snapshots import ModelSnapshot
+from operator_app.policy import PolicyInput, PolicyVerdict
+
+
+@dataclass
+class Proposal:
+    snapshot: ModelSnapshot
+    action: str
+    confidence: float
+    reasoning: str
+    suggested_by: str  # rules | llm | classifier-fallback
+    error_class: str  # deterministic taxonomy class of the evidence
+    lifecycle_status: str = ""
+    situation_key: str = ""
+    suggested_model_id: str | None = None
+    fallback_reason: str = ""
+    evidence: dict = field(default_factory=dict)
+    policy_input: PolicyInput | None = None
+    policy: PolicyVerdict = field(default_factory=lambda: PolicyVerdict(False, "not evaluated"))
+    executed: bool = False
+    execution_message: str = ""
+    decision_id: str = ""
+
+    @property
+    def provider(self) -> str:
+        return self.snapshot.provider
+
+    @property
+    def model_id(self) -> str:
+        return self.snapshot.model_id
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.snapshot.key
+
+    def evidence_hash(self) -> str:
+        """Hash of what the decision rests on, not of counters that grow every run.
+
+        Same action on the same streak (start, last success, error signatures, catalog)
+        hashes the same, so a rerun does not pile up duplicate pending decisions while a
+        model stays dead the same way; a changed streak or action makes a new decision
+        that supersedes the old one.
+        """
+        s = self.snapshot
+        basis = {
+            "provider": s.provider,
+            "model_id": s.model_id,
+            "action": self.action,
+            "error_class": self.error_class,
+            "streak_started_at": s.streak_started_at.isoformat() if s.streak_started_at else None,
+            "last_success_at": s.last_success_at.isoformat() if s.last_success_at else None,
+            "signatures": sorted({(g.status or 0, g.normalized) for g in s.errors
+                                  if s.last_success_at is None or (g.last_seen_at and g.last_seen_at > s.last_success_at)}),
+            "in_provider_catalog": s.in_provider_catalog,
+            "suggested_model_id": self.suggested_model_id,
+        }
+        return hashlib.sha256(json.dumps(basis, sort_keys=True, default=str).encode()).hexdigest()

@@ -1,0 +1,110 @@
+"""Text and JSON renderings of an operator pass (command output, task logs)."""
+
+from __future__ import annotations
+
+import sys
+
+from operator_app import policy
+
+
+def replay_row(proposal, *, source: str) -> dict:
+    """One object of the snapshot-format.md "Replay output"."""
+    return {
+        "source": source,
+        "provider": proposal.provider,
+        "model_id": proposal.model_id,
+        "action": proposal.action,
+        "confidence": round(float(proposal.confidence), 4),
+        "auto_execute": bool(proposal.policy.auto_execute),
+        "error_class": proposal.error_class or None,
+        "suggested_by": proposal.suggested_by,
+        "reasoning": proposal.reasoning,
+    }
+
+
+def report_json(report) -> dict:
+    return {
+        "as_of": report.as_of.isoformat(),
+        "dry_run": report.dry_run,
+        "run_id": None if report.dry_run else report.run.pk,
+        "llm": report.llm_note,
+        "models_analyzed": len(report.proposals),
+        "situations": len(report.situations),
+        "counts": report.counts,
+        "llm_calls": report.llm_calls,
+        "prompt_tokens": report.prompt_tokens,
+        "completion_tokens": report.completion_tokens,
+        "estimated_cost_usd": report.estimated_cost_usd,
+        "fallbacks": report.fallbacks,
+        "fallback_reasons": report.fallback_reasons,
+        "auto_confidence": policy.AUTO_CONFIDENCE,
+        "timings": report.timings,
+        "decisions": [
+            {**replay_row(p, source="db"), "auto_execute_reason": p.policy.reason, "executed": p.executed,
+             "decision_id": p.decision_id or None, "situation": p.situation_key or None,
+             "suggested_model_id": p.suggested_model_id}
+            for p in report.proposals if p.action != "ignore"
+        ],
+    }
+
+
+def report_text(report) -> str:
+    """The seed's summary shape: analyzed N, action counts, confident disables, what ran, LLM use."""
+    c = report.counts
+    threshold = policy.AUTO_CONFIDENCE
+    lines = [
+        f"Operator pass as of {report.as_of:%Y-%m-%d %H:%M} UTC" + (" (dry run: nothing written)" if report.dry_run else ""),
+        f"  analyzed {len(report.proposals)} models in {len(report.situations)} situations",
+        f"  disable: {c['disable']}  monitor: {c['monitor']}  ignore: {c['ignore']}",
+    ]
+    confident = [p for p in report.proposals if p.action == "disable" and p.confidence >= threshold]
+    if confident:
+        lines.append(f"  high-confidence disables (≥ {threshold:.2f}):")
+        for p in confident:
+            lines.append(f"    - {p.provider}/{p.model_id} ({p.confidence:.2f}, {p.suggested_by}): {p.reasoning[:240]}")
+    allowed = report.auto_execute
+    verb = "would auto-execute" if report.dry_run else "auto-executed"
+    done = allowed if report.dry_run else report.executed
+    lines.append(f"  {verb}: {len(done)}")
+    for p in done:
+        lines.append(f"    - disable {p.provider}/{p.model_id}: {p.policy.reason}")
+    failed = [p for p in allowed if not report.dry_run and not p.executed]
+    for p in failed:
+        lines.append(f"    ! {p.provider}/{p.model_id} not executed: {p.execution_message}")
+    capped = [p for p in report.proposals if "cap" in p.policy.reason and not p.policy.auto_execute]
+    if capped:
+        lines.append(f"  left pending by the caps: {len(capped)} (they run on the next passes)")
+    pending = sum(1 for p in report.proposals if p.action != "ignore" and not p.executed)
+    lines.append(f"  pending for review: {pending}" + ("" if report.dry_run else
+                                                        f" ({report.decisions_created} new decisions)"))
+    lines.append(f"  {report.llm_note}")
+    lines.append(f"  LLM calls: {report.llm_calls}, tokens: {report.prompt_tokens} prompt + "
+                 f"{report.completion_tokens} completion (~${report.estimated_cost_usd:.4f})")
+    if report.fallbacks:
+        reasons = ", ".join(f"{k}: {v}" for k, v in sorted(report.fallback_reasons.items()))
+        lines.append(f"  FALLBACK to the classifier for {report.fallbacks} situation(s) — {reasons}")
+    if report.ignored_answers:
+        ignored = ", ".join(f"{k}: {v}" for k, v in sorted(report.ignored_answers.items()))
+        lines.append(f"  LLM answers thrown away: {ignored}")
+    timings = ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items())
+    lines.append(f"  timings: {timings}")
+    return "\n".join(lines)
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, drawn only on a TTY."""
+
+    def __init__(self, label: str, stream=None, width: int = 30):
+        self.stream = stream or sys.stderr
+        self.label = label
+        self.width = width
+        self.enabled = hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or not total:
+            return
+        filled = int(self.width * done / total)
+        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total}")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
