@@ -9,10 +9,16 @@ is left alone.
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
 from lifecycle import selectors
 from lifecycle.classifier import Verdict, classify_model, provider_problem
 from lifecycle.models import ModelStatus
-from lifecycle.snapshots import ErrorGroup, ModelSnapshot, SnapshotSet
+from lifecycle.signals import collect_snapshots
+from lifecycle.snapshots import ErrorGroup, ModelSnapshot, SnapshotSet, write_snapshot_file
 from lifecycle.snapshots import iso_utc as _iso
 from lifecycle.taxonomy import annotate_snapset, sanitize_text
 
@@ -98,3 +104,38 @@ def model_status_write(*, snapset: SnapshotSet, verdicts: dict) -> int:
         ModelStatus.objects.bulk_update(to_update, ["lifecycle_status", "signals", "computed_at"],
                                         batch_size=BATCH_SIZE)
     return len(to_create) + len(to_update)
+
+
+@dataclass
+class CollectReport:
+    snapset: SnapshotSet
+    verdicts: dict
+    written: int = 0
+    exported: str | None = None
+    status_counts: Counter = field(default_factory=Counter)
+    action_counts: Counter = field(default_factory=Counter)
+    provider_problems: dict = field(default_factory=dict)
+
+
+def signals_collect(*, as_of: datetime, window_hours: int | None = None, providers=None,
+                    export_path: str | Path | None = None, progress=None) -> CollectReport:
+    """Collect signals, classify every model, write model_status, optionally export the snapshot.
+
+    The export is written atomically (temp file + rename) before model_status, so a
+    failing export leaves the database as it was.
+    """
+    snapset = collect_snapshots(as_of=as_of, window_hours=window_hours, providers=providers, progress=progress)
+    from lifecycle.replay import snapset_verdicts
+
+    verdicts = snapset_verdicts(snapset)
+    report = CollectReport(snapset=snapset, verdicts=verdicts)
+    if export_path is not None:
+        write_snapshot_file(snapset, export_path)
+        report.exported = str(export_path)
+    report.written = model_status_write(snapset=snapset, verdicts=verdicts)
+    report.status_counts = Counter(v.lifecycle_status for v in verdicts.values())
+    report.action_counts = Counter(v.action for v in verdicts.values())
+    report.provider_problems = {
+        name: problem for name, ctx in sorted(snapset.providers.items()) if (problem := provider_problem(ctx))
+    }
+    return report

@@ -97,8 +97,11 @@ def normalize_message(message: str) -> str:
 
     def number(match: re.Match) -> str:
         digits = match.group(0)
-        # Keep HTTP-status-sized integers readable ("Error code: 404"); mask the rest.
-        return digits if re.fullmatch(r"\d{1,3}", digits) else "<n>"
+        # Keep statuses readable ("Error code: 404", "NotFound: 404"); mask the rest.
+        before = match.string[max(match.start() - 24, 0): match.start()]
+        if re.fullmatch(r"[1-5]\d\d", digits) and re.search(r"(?:code|status|http|[a-z]:)\W{0,3}$", before, re.I):
+            return digits
+        return "<n>"
 
     text = _VARYING_NUMBERS.sub(number, text)
     return sanitize_text(text, limit=300)

@@ -1,0 +1,81 @@
+"""manage.py collect_signals: collect health signals, classify, record model_status."""
+
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from lifecycle.services import signals_collect
+from lifecycle.snapshots import SnapshotFormatError, parse_datetime
+
+
+class _Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.enabled = hasattr(stream, "isatty") and stream.isatty()
+
+    def __call__(self, step, done, total):
+        if not self.enabled:
+            return
+        width = 30
+        filled = int(width * done / total) if total else width
+        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {step:<24}")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+class Command(BaseCommand):
+    help = ("Collect health signals for every model (grouped reads, O(1) queries), classify them, write "
+            "model_status, and optionally export an llmops-snapshots/1 file.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--provider", action="append", dest="providers", metavar="P",
+                            help="only this provider (repeatable)")
+        parser.add_argument("--export", metavar="FILE", help="also write the snapshot to FILE (atomically)")
+        parser.add_argument("--as-of", metavar="ISO", help="the moment to describe (default: now, UTC)")
+        parser.add_argument("--window-hours", type=int, metavar="N",
+                            help=f"signal window (default SIGNAL_WINDOW_HOURS={settings.SIGNAL_WINDOW_HOURS})")
+
+    def handle(self, *args, **options):
+        as_of = timezone.now()
+        if options["as_of"]:
+            try:
+                as_of = parse_datetime(options["as_of"], where="--as-of")
+            except SnapshotFormatError as exc:
+                raise CommandError(str(exc)) from None
+        window = options["window_hours"]
+        if window is not None and window <= 0:
+            raise CommandError("--window-hours must be a positive integer")
+        export = options["export"]
+        if export:
+            from pathlib import Path
+
+            parent = Path(export).resolve().parent
+            if not parent.is_dir():
+                raise CommandError(f"--export: directory {parent} does not exist")
+
+        report = signals_collect(as_of=as_of, window_hours=window, providers=options["providers"],
+                                 export_path=export, progress=_Progress(sys.stderr))
+        snapset = report.snapset
+        out = self.stdout
+        out.write(f"Signals as of {as_of:%Y-%m-%d %H:%M} UTC over {window or settings.SIGNAL_WINDOW_HOURS}h: "
+                  f"{len(snapset.models)} models, {len(snapset.providers)} providers; "
+                  f"{report.written} model_status rows written.")
+        out.write("Lifecycle status: " + (", ".join(f"{k} {v}" for k, v in sorted(report.status_counts.items()))
+                                          or "none"))
+        out.write("Classifier actions: " + (", ".join(f"{k} {v}" for k, v in sorted(report.action_counts.items()))
+                                            or "none"))
+        if report.provider_problems:
+            for provider, problem in report.provider_problems.items():
+                ctx = snapset.providers[provider]
+                out.write(self.style.WARNING(
+                    f"Provider problem: {provider}: {problem} (error rate {ctx.error_rate:.0%}, "
+                    f"{ctx.models_streaking or 0}/{ctx.models or 0} models failing now)"))
+        else:
+            out.write("Provider problems: none")
+        if report.exported:
+            out.write(f"Snapshot exported to {report.exported}")
