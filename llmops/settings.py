@@ -146,6 +146,8 @@ OPENROUTER_API_KEY = cfg.str("OPENROUTER_API_KEY", "")
 HTTP_TIMEOUT = cfg.float("HTTP_TIMEOUT", 30.0, minimum=0.1)
 HTTP_RETRIES = cfg.int("HTTP_RETRIES", 3, minimum=0)
 HTTP_MAX_RESPONSE_BYTES = cfg.int("HTTP_MAX_RESPONSE_BYTES", 20 * 1024 * 1024, minimum=1024)
+DISCOVERY_LLM_BATCH = cfg.int("DISCOVERY_LLM_BATCH", 20, minimum=1)  # ambiguous entries per LLM call
+DISCOVERY_PROBE_ATTEMPTS = cfg.int("DISCOVERY_PROBE_ATTEMPTS", 3, minimum=1)  # guesses per unlisted provider
 
 # Direct providers: <NAME>_API_KEY and <NAME>_BASE_URL per provider.
 PROVIDER_DEFAULT_BASE_URLS = {
