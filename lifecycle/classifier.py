@@ -12,8 +12,9 @@ operator-style decision. The rules, in order of precedence:
   monitor, never disable;
 - a hard-model streak of >= OPERATOR_HARD_STREAK_HOURS with no success since it began, at
   an otherwise healthy provider, is `likely_deprecated` -> disable with high confidence
-  (higher when a complete catalog confirms absence, lower when one still lists it or the
-  model succeeded within the window); a fresher hard error is watched;
+  (higher when a complete catalog confirms absence; below the auto-execution bar when one
+  still lists it, or when the model succeeded within the window and no complete catalog
+  confirms absence); a fresher hard error is watched;
 - a model that never succeeded is watched unless hard evidence says it is gone.
 
 Provider text only ever reaches a decision through its taxonomy class; it is quoted
@@ -217,9 +218,11 @@ def _failing_now(snapshot, ctx, current, as_of) -> Verdict:
         elif complete and snapshot.in_provider_catalog:
             confidence = min(confidence, 0.8)
             notes.append("but the provider's complete catalog still lists it — a human should confirm")
-        if snapshot.successes:
-            confidence = min(confidence, 0.85)
-            notes.append(f"but it succeeded {snapshot.successes}x within the window")
+        elif snapshot.successes:
+            # Upstream's rule: a success within the window keeps a human in the loop,
+            # unless a complete catalog confirms the model is gone.
+            confidence = min(confidence, 0.9)
+            notes.append(f"but it succeeded {snapshot.successes}x within the {snapshot.window_hours}h window")
         confidence = min(round(confidence, 2), 0.99)
         status = "deprecated" if snapshot.deprecated else "likely_deprecated"
         return Verdict(DISABLE, confidence, f"Hard model error for {hard_age:.0f}h (>= {hard_hours}h) with no success "

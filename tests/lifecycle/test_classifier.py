@@ -91,9 +91,12 @@ def test_it_reads_the_streak_threshold_from_settings(settings):
     assert decide(snap(group(404, NOT_FOUND, first_h=30, last_h=1), last_success_h=31)).action == "disable"
 
 
-def test_it_caps_confidence_when_the_model_succeeded_within_the_window():
+def test_it_keeps_a_human_in_the_loop_when_the_model_succeeded_within_the_window():
     v = decide(snap(group(404, NOT_FOUND, first_h=72, last_h=1), successes=30, last_success_h=80))
-    assert v.action == "disable" and v.confidence <= 0.85
+    assert v.action == "disable" and v.confidence < 0.95 and "within the 168h window" in v.reasoning
+    # ...unless a complete catalog confirms the model is gone.
+    gone = decide(snap(group(404, NOT_FOUND, first_h=72, last_h=1), successes=30, last_success_h=80, in_catalog=False))
+    assert gone.confidence >= 0.97
 
 
 def test_it_does_not_let_a_burst_of_429s_hide_older_404s():
