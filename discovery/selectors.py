@@ -1,0 +1,78 @@
+"""Reads for discovery: stored provider catalogs as matcher input, the new-models report."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+
+from discovery.matching import CatalogEntry, ProviderCatalog
+from discovery.models import CatalogFetchRun, MatchStatus, OpenRouterModel
+from lifecycle.models import ProviderCatalogEntry, ProviderCatalogSync, RegisteredModel
+
+
+def provider_catalogs_current(*, providers=None) -> dict[str, ProviderCatalog]:
+    """Each provider's stored catalog as the matcher sees it.
+
+    After a complete sync, IDs it did not list are gone (left out). After a partial or
+    failed one, nothing is disproven: every stored ID stays a candidate, and `verified`
+    only marks the IDs the last complete listing contained.
+    """
+    syncs = ProviderCatalogSync.objects.exclude(status=ProviderCatalogSync.Status.RUNNING)
+    if providers:
+        syncs = syncs.filter(provider__in=list(providers))
+    latest: dict[str, ProviderCatalogSync] = {}
+    latest_complete: dict[str, ProviderCatalogSync] = {}
+    for sync in syncs.order_by("-started_at").only("provider", "status", "started_at", "complete"):
+        latest.setdefault(sync.provider, sync)
+        if sync.complete:
+            latest_complete.setdefault(sync.provider, sync)
+    entries = ProviderCatalogEntry.objects.all()
+    if providers:
+        entries = entries.filter(provider__in=list(providers))
+    by_provider: dict[str, list[tuple[str, object]]] = {}
+    for provider, model_id, last_seen in entries.values_list("provider", "model_id", "last_seen_at"):
+        by_provider.setdefault(provider, []).append((model_id, last_seen))
+    catalogs = {}
+    for provider, rows in by_provider.items():
+        complete_sync = latest_complete.get(provider)
+        in_complete = frozenset(m for m, seen in rows if complete_sync and seen >= complete_sync.started_at)
+        last = latest.get(provider)
+        if last is not None and last.complete:
+            ids = tuple(sorted(in_complete))
+            catalogs[provider] = ProviderCatalog(provider, ids, complete=True, verified_ids=in_complete)
+        else:
+            ids = tuple(sorted(m for m, _ in rows))
+            catalogs[provider] = ProviderCatalog(provider, ids, complete=False, verified_ids=in_complete)
+    return catalogs
+
+
+def registry_model_ids_lower() -> set[str]:
+    return {m.lower() for m in RegisteredModel.objects.values_list("model_id", flat=True)}
+
+
+def registry_keys() -> set[tuple[str, str]]:
+    return set(RegisteredModel.objects.values_list("provider", "model_id"))
+
+
+def openrouter_entry_to_catalog_entry(row: OpenRouterModel) -> CatalogEntry:
+    raw = row.raw or {}
+    if raw.get("id"):
+        return CatalogEntry.from_api(raw)
+    return CatalogEntry(openrouter_id=row.openrouter_id, canonical_slug=row.canonical_slug,
+                        hugging_face_id=row.hugging_face_id, name=row.name,
+                        output_modalities=tuple((row.modalities or {}).get("output") or ("text",)),
+                        prompt_price=str((row.pricing or {}).get("prompt", "")))
+
+
+def discovery_new_models(*, statuses=None):
+    """Entries awaiting a human: matched or ambiguous, newest first."""
+    statuses = statuses or [MatchStatus.MATCHED, MatchStatus.AMBIGUOUS]
+    return OpenRouterModel.objects.filter(match_status__in=list(statuses)).order_by("-first_seen_at", "openrouter_id")
+
+
+def discovery_status_counts() -> dict[str, int]:
+    return {row["match_status"]: row["n"] for row in
+            OpenRouterModel.objects.values("match_status").annotate(n=Count("id")).order_by()}
+
+
+def latest_fetch_run() -> CatalogFetchRun | None:
+    return CatalogFetchRun.objects.order_by("-started_at").first()

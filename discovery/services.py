@@ -1,0 +1,375 @@
+"""Discovery writes: fetch the OpenRouter catalog, sync provider catalogs, match, add/reject.
+
+Every function takes `as_of` (the caller's clock) and keyword-only arguments. Catalog
+writes never delete: absence shows as a stale `last_seen_at`. A fetch validates the whole
+response before writing anything, so a failed or garbled fetch leaves the stored catalog
+exactly as it was and is recorded as a failed run with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone as dt_timezone
+
+from django.conf import settings
+from django.db import IntegrityError
+from django.utils import timezone
+
+from discovery import catalog_files, listers, llm, names, selectors
+from discovery.matching import Match, Matcher, MatchResult
+from discovery.models import CatalogFetchRun, MatchStatus, OpenRouterModel
+from lifecycle.models import ProviderCatalogEntry, ProviderCatalogSync
+from llmops.lib import http
+
+logger = logging.getLogger(__name__)
+
+MAX_ERROR_CHARS = 2000
+CATALOG_FIELDS = ["canonical_slug", "hugging_face_id", "name", "org", "pricing", "context_length", "modalities",
+                  "created", "last_seen_at", "raw"]
+# Entries a (re)match may touch; added/rejected/known are human or registry decisions.
+MATCHABLE = [MatchStatus.NEW, MatchStatus.UNMATCHED, MatchStatus.AMBIGUOUS, MatchStatus.MATCHED,
+             MatchStatus.SKIPPED]
+UNRESOLVED = [MatchStatus.NEW, MatchStatus.UNMATCHED, MatchStatus.AMBIGUOUS]
+
+
+def _now(as_of):
+    return as_of or timezone.now()
+
+
+# --- OpenRouter catalog ------------------------------------------------------------------
+
+def _catalog_row_fields(item: dict) -> dict:
+    arch = item.get("architecture") or {}
+    created = item.get("created")
+    return {
+        "canonical_slug": (item.get("canonical_slug") or "")[:255],
+        "hugging_face_id": (item.get("hugging_face_id") or "")[:255],
+        "name": (item.get("name") or "")[:255],
+        "org": item["id"].split("/", 1)[0][:128],
+        "pricing": item.get("pricing") or {},
+        "context_length": int(item["context_length"]) if item.get("context_length") is not None else None,
+        "modalities": {"input": list(arch.get("input_modalities") or []),
+                       "output": list(arch.get("output_modalities") or [])},
+        "created": datetime.fromtimestamp(created, tz=dt_timezone.utc) if created else None,
+        "raw": item,
+    }
+
+
+def openrouter_catalog_store(*, items: list[dict], as_of: datetime) -> tuple[int, int]:
+    """Upsert validated entries by openrouter_id; returns (count, new). Never deletes."""
+    by_id = {item["id"]: item for item in items}
+    existing = {row.openrouter_id: row for row in OpenRouterModel.objects.filter(openrouter_id__in=list(by_id))}
+    new_rows = []
+    for oid, item in by_id.items():
+        fields = _catalog_row_fields(item)
+        row = existing.get(oid)
+        if row is None:
+            new_rows.append(OpenRouterModel(openrouter_id=oid, first_seen_at=as_of, last_seen_at=as_of, **fields))
+        else:
+            for key, value in fields.items():
+                setattr(row, key, value)
+            row.last_seen_at = as_of
+    if existing:
+        OpenRouterModel.objects.bulk_update(list(existing.values()), CATALOG_FIELDS, batch_size=200)
+    created = 0
+    if new_rows:
+        try:
+            OpenRouterModel.objects.bulk_create(new_rows, batch_size=200)
+            created = len(new_rows)
+        except IntegrityError:
+            # A concurrent fetch inserted some of them first: fall back row by row.
+            for row in new_rows:
+                if OpenRouterModel.objects.filter(openrouter_id=row.openrouter_id).exists():
+                    OpenRouterModel.objects.filter(openrouter_id=row.openrouter_id).update(last_seen_at=as_of)
+                else:
+                    try:
+                        row.save(force_insert=True)
+                        created += 1
+                    except IntegrityError:
+                        pass
+    return len(by_id), created
+
+
+def openrouter_fetch(*, as_of: datetime | None = None, file: str | None = None, url: str | None = None,
+                     http_options: dict | None = None) -> CatalogFetchRun:
+    """Fetch (or load) the catalog, validate all of it, then upsert; one run record either way."""
+    as_of = _now(as_of)
+    url = url or settings.OPENROUTER_MODELS_URL
+    run = CatalogFetchRun.objects.create(source=f"file:{file}" if file else http.redact_url(url),
+                                         started_at=as_of, status=CatalogFetchRun.Status.RUNNING)
+    try:
+        if file:
+            items = catalog_files.openrouter_catalog_load(file)
+        else:
+            headers = {"Authorization": f"Bearer {settings.OPENROUTER_API_KEY}"} if settings.OPENROUTER_API_KEY else {}
+            items = catalog_files.openrouter_catalog_validate(
+                http.http_get_json(url, headers=headers, **(http_options or {})))
+        count, new = openrouter_catalog_store(items=items, as_of=as_of)
+    except (http.HttpError, catalog_files.CatalogInvalid) as exc:
+        CatalogFetchRun.objects.filter(pk=run.pk).update(
+            status=CatalogFetchRun.Status.FAILED, finished_at=timezone.now(), error=str(exc)[:MAX_ERROR_CHARS])
+        run.refresh_from_db()
+        logger.warning("OpenRouter fetch failed: %s", run.error)
+        return run
+    CatalogFetchRun.objects.filter(pk=run.pk).update(
+        status=CatalogFetchRun.Status.COMPLETE, finished_at=timezone.now(), count=count, new=new)
+    run.refresh_from_db()
+    return run
+
+
+# --- provider catalogs -----------------------------------------------------------------------
+
+@dataclass
+class SyncReport:
+    syncs: list[ProviderCatalogSync] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # provider -> why (no key, no SDK)
+
+    @property
+    def failed(self) -> list[ProviderCatalogSync]:
+        return [s for s in self.syncs if s.status == ProviderCatalogSync.Status.FAILED]
+
+
+def provider_catalog_store(*, provider: str, listing: listers.Listing, as_of: datetime, source: str
+                           ) -> ProviderCatalogSync:
+    """Record one provider's listing: upsert IDs (never delete) and the sync's status."""
+    sync = ProviderCatalogSync.objects.create(provider=provider, source=source[:255], started_at=as_of,
+                                              status=ProviderCatalogSync.Status.RUNNING)
+    listed = {m["model_id"]: m for m in listing.models}
+    existing = dict(ProviderCatalogEntry.objects.filter(provider=provider).values_list("model_id", "name"))
+    new_rows = [ProviderCatalogEntry(provider=provider, model_id=mid, name=(m.get("name") or "")[:255],
+                                     first_seen_at=as_of, last_seen_at=as_of, raw=m.get("raw") or {})
+                for mid, m in listed.items() if mid not in existing]
+    seen = [mid for mid in listed if mid in existing]
+    if new_rows:
+        ProviderCatalogEntry.objects.bulk_create(new_rows, batch_size=500)
+    if seen:
+        ProviderCatalogEntry.objects.filter(provider=provider, model_id__in=seen).update(last_seen_at=as_of)
+        for mid in seen:
+            label = (listed[mid].get("name") or "")[:255]
+            if label and label != existing[mid]:
+                ProviderCatalogEntry.objects.filter(provider=provider, model_id=mid).update(name=label)
+    status = ProviderCatalogSync.Status.COMPLETE if listing.complete else ProviderCatalogSync.Status.PARTIAL
+    ProviderCatalogSync.objects.filter(pk=sync.pk).update(
+        status=status, complete=listing.complete, finished_at=timezone.now(), pages=listing.pages,
+        count=len(listed), new=len(new_rows), error=listing.error[:MAX_ERROR_CHARS])
+    sync.refresh_from_db()
+    return sync
+
+
+def provider_catalogs_sync(*, as_of: datetime | None = None, providers: list[str] | None = None,
+                           file: str | None = None, http_options: dict | None = None) -> SyncReport:
+    """List each configured provider (or load a llmops-provider-catalogs/1 file) and store it."""
+    as_of = _now(as_of)
+    report = SyncReport()
+    if file:
+        document = catalog_files.provider_catalogs_load(file)
+        for name, body in sorted(document.providers.items()):
+            if providers and name not in providers:
+                continue
+            listing = listers.Listing(provider=name, complete=body["complete"], pages=1,
+                                      models=[{"model_id": m["model_id"], "name": m["name"]} for m in body["models"]],
+                                      error="" if body["complete"] else "file marks this listing partial")
+            report.syncs.append(provider_catalog_store(provider=name, listing=listing, as_of=as_of,
+                                                       source=f"file:{file}"))
+        return report
+    for name in providers or sorted(listers.LISTERS):
+        try:
+            lister = listers.lister_for(name, **({"http_options": http_options} if http_options else {}))
+        except listers.ListerNotConfigured as exc:
+            report.skipped[name] = str(exc)
+            continue
+        try:
+            listing = lister.list_models()
+        except listers.ListingFailed as exc:
+            report.syncs.append(ProviderCatalogSync.objects.create(
+                provider=name, source="api", started_at=as_of, finished_at=timezone.now(),
+                status=ProviderCatalogSync.Status.FAILED, error=str(exc)[:MAX_ERROR_CHARS]))
+            continue
+        report.syncs.append(provider_catalog_store(provider=name, listing=listing, as_of=as_of, source="api"))
+    return report
+
+
+# --- matching ------------------------------------------------------------------------------
+
+@dataclass
+class MatchReport:
+    considered: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    llm_calls: int = 0
+    llm_picks: int = 0
+    llm_discarded: list[dict] = field(default_factory=list)
+    probes: int = 0
+    errors: list[str] = field(default_factory=list)
+    results: list[MatchResult] = field(default_factory=list)
+
+
+def _apply_llm(results: dict[str, MatchResult], outcome: llm.LlmOutcome, catalogs) -> None:
+    for pick in outcome.picks:
+        result = results.get(pick.openrouter_id)
+        if result is None or any(m.provider == pick.provider for m in result.matches):
+            continue
+        catalog = catalogs.get(pick.provider)
+        verified = catalog.is_verified(pick.model_id) if catalog else pick.method == "llm-probe"
+        result.matches.append(Match(provider=pick.provider, model_id=pick.model_id, confidence=pick.confidence,
+                                    method=pick.method, verified=verified, reasoning=pick.reasoning))
+        result.candidates.pop(pick.provider, None)
+
+
+def catalog_match(*, as_of: datetime | None = None, use_llm: bool = True, rematch: bool = False,
+                  dry_run: bool = False, entry_ids: list[str] | None = None, client=None,
+                  prober=None, probe_providers: list[str] | None = None, progress=None) -> MatchReport:
+    """Match stored OpenRouter entries to stored provider catalogs and write the match fields.
+
+    Deterministic rules first; the LLM (if configured and `use_llm`) only sees what stayed
+    ambiguous and may only choose real catalog IDs; providers configured with a key but
+    without any stored listing go through the guess-and-probe loop.
+    """
+    as_of = _now(as_of)
+    report = MatchReport()
+    rows = OpenRouterModel.objects.filter(match_status__in=MATCHABLE if rematch else UNRESOLVED)
+    if entry_ids:
+        rows = OpenRouterModel.objects.filter(pk__in=list(entry_ids), match_status__in=MATCHABLE)
+    rows = list(rows.order_by("openrouter_id"))
+    catalogs = selectors.provider_catalogs_current()
+    matcher = Matcher(catalogs)
+    known = selectors.registry_model_ids_lower()
+    results: dict[str, MatchResult] = {}
+    status_of: dict[str, str] = {}
+    for row in rows:
+        variant_free = names.strip_variant(row.openrouter_id).lower()
+        if row.openrouter_id.lower() in known or variant_free in known:
+            status_of[row.openrouter_id] = MatchStatus.KNOWN
+            results[row.openrouter_id] = MatchResult(openrouter_id=row.openrouter_id)
+        else:
+            results[row.openrouter_id] = matcher.match(selectors.openrouter_entry_to_catalog_entry(row), as_of=as_of)
+        if progress:
+            progress(1)
+    report.considered = len(rows)
+
+    client = client if client is not None else (llm.llm_client() if use_llm else None)
+    if use_llm and client is not None:
+        by_id = {row.openrouter_id: row for row in rows}
+        ambiguous = [llm.Ambiguous(oid, by_id[oid].name, by_id[oid].hugging_face_id, r.candidates)
+                     for oid, r in results.items() if oid not in status_of and not r.skipped and r.candidates]
+        if ambiguous:
+            outcome = llm.llm_choose(items=ambiguous, client=client)
+            _apply_llm(results, outcome, catalogs)
+            report.llm_calls += outcome.calls
+            report.llm_picks += len(outcome.picks)
+            report.llm_discarded += outcome.discarded
+            report.errors += outcome.errors
+        if probe_providers is None:
+            probe_providers = [p for p, cfg in settings.PROVIDERS.items() if cfg.get("api_key") and p not in catalogs]
+        guesses = [llm.GuessItem(oid, by_id[oid].name, by_id[oid].hugging_face_id, provider)
+                   for oid, r in results.items() if oid not in status_of and not r.skipped
+                   for provider in probe_providers]
+        if guesses:
+            outcome = llm.llm_guess_and_probe(items=guesses, client=client, prober=prober or llm.http_probe)
+            _apply_llm(results, outcome, catalogs)
+            report.llm_calls += outcome.calls
+            report.llm_picks += len(outcome.picks)
+            report.probes += outcome.probes
+            report.llm_discarded += outcome.discarded
+            report.errors += outcome.errors
+
+    for row in rows:
+        result = results[row.openrouter_id]
+        status = status_of.get(row.openrouter_id) or result.status
+        report.counts[status] = report.counts.get(status, 0) + 1
+        report.results.append(result)
+        if dry_run:
+            continue
+        best = result.best
+        reasoning = best.reasoning if best else (
+            f"candidates for the LLM: {result.candidates}" if result.candidates else "")
+        OpenRouterModel.objects.filter(pk=row.pk, match_status__in=MATCHABLE).update(
+            match_status=status,
+            matched_provider=best.provider if best else "",
+            matched_model_id=best.model_id if best else "",
+            match_confidence=best.confidence if best else None,
+            match_method=best.method if best else "",
+            match_reasoning=reasoning[:4000],
+            matches=[{**m.as_dict(), "reasoning": m.reasoning[:500]} for m in result.matches],
+            skip_reason=result.skipped or "",
+            verified_at=as_of if best and best.verified else None,
+            matched_at=as_of,
+        )
+    return report
+
+
+# --- human decisions (admin actions, add_matched_models) ---------------------------------------
+
+@dataclass
+class AddOutcome:
+    entry_id: str
+    openrouter_id: str
+    provider: str = ""
+    model_id: str = ""
+    audit: object = None
+    error: str = ""
+
+    @property
+    def added(self) -> bool:
+        return self.audit is not None and not self.error
+
+
+def openrouter_add_matched(*, entry_ids, actor) -> list[AddOutcome]:
+    """Add each matched entry's provider IDs to the registry as DISABLED candidates.
+
+    The entry is claimed first (matched → added, conditional), so two admins adding the
+    same entry add it once; each registry row goes through operator_app.changes.registry_add,
+    which writes the audit record. Discovery never enables anything.
+    """
+    from operator_app import changes
+
+    outcomes: list[AddOutcome] = []
+    for row in OpenRouterModel.objects.filter(pk__in=list(entry_ids)).order_by("openrouter_id"):
+        if row.match_status != MatchStatus.MATCHED or not row.matches:
+            outcomes.append(AddOutcome(row.pk, row.openrouter_id, error=f"not matched (status {row.match_status})"))
+            continue
+        claimed = OpenRouterModel.objects.filter(pk=row.pk, match_status=MatchStatus.MATCHED).update(
+            match_status=MatchStatus.ADDED)
+        if claimed != 1:
+            outcomes.append(AddOutcome(row.pk, row.openrouter_id, error="already handled by someone else"))
+            continue
+        added_any = False
+        for match in row.matches:
+            outcome = AddOutcome(row.pk, row.openrouter_id, match.get("provider", ""), match.get("model_id", ""))
+            try:
+                outcome.audit = changes.registry_add(
+                    provider=outcome.provider, model_id=outcome.model_id,
+                    reason=f"discovered on OpenRouter as {row.openrouter_id}", actor=actor,
+                    display_name=row.name,
+                    provenance={"openrouter_id": row.openrouter_id, "method": match.get("method", ""),
+                                "confidence": match.get("confidence")},
+                )
+                added_any = True
+            except changes.ChangeError as exc:
+                outcome.error = str(exc)
+            outcomes.append(outcome)
+        if not added_any and not any("already in the registry" in o.error for o in outcomes if o.entry_id == row.pk):
+            # Nothing could be added and nothing was there already: give the entry back.
+            OpenRouterModel.objects.filter(pk=row.pk, match_status=MatchStatus.ADDED).update(
+                match_status=MatchStatus.MATCHED)
+    return outcomes
+
+
+def openrouter_reject_match(*, entry_ids, actor, reason) -> int:
+    """Mark entries' matches rejected (audited); returns how many changed."""
+    from operator_app import changes
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("a reason is required to reject a match")
+    changed = 0
+    for row in OpenRouterModel.objects.filter(pk__in=list(entry_ids)):
+        if OpenRouterModel.objects.filter(pk=row.pk, match_status__in=UNRESOLVED + [MatchStatus.MATCHED]).update(
+                match_status=MatchStatus.REJECTED) != 1:
+            continue
+        changed += 1
+        changes.audit_record(action="reject_match", actor=actor, reason=reason, provider=row.matched_provider,
+                             model_id=row.matched_model_id,
+                             before={"openrouter_id": row.openrouter_id, "match_status": row.match_status},
+                             after={"openrouter_id": row.openrouter_id, "match_status": MatchStatus.REJECTED})
+    return changed
