@@ -181,6 +181,10 @@ def parse_name(text: str, *, org: str = "", neutral_words: frozenset = UNIVERSAL
     date = _take_date(tokens)
     if tokens[-2:] == ["v", "1"]:  # "nova-lite-v1" == "nova-lite" (Bedrock's -v1:0 is stripped)
         tokens = tokens[:-2]
+    # "v3.3" / "V3": a version marker some IDs carry and others omit (fireworks
+    # llama-v3p3-70b, HF DeepSeek-V3); the number itself stays.
+    tokens = [t for i, t in enumerate(tokens)
+              if not (t == "v" and i + 1 < len(tokens) and re.fullmatch(r"\d+(\.\d+)?", tokens[i + 1]))]
     if tokens[:2] == ["meta", "llama"]:  # HF "Meta-Llama-3.1-8B"
         tokens = tokens[1:]
     if base and "base" not in tokens:

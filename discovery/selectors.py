@@ -28,19 +28,24 @@ def provider_catalogs_current(*, providers=None) -> dict[str, ProviderCatalog]:
     entries = ProviderCatalogEntry.objects.all()
     if providers:
         entries = entries.filter(provider__in=list(providers))
-    by_provider: dict[str, list[tuple[str, object]]] = {}
-    for provider, model_id, last_seen in entries.values_list("provider", "model_id", "last_seen_at"):
-        by_provider.setdefault(provider, []).append((model_id, last_seen))
+    by_provider: dict[str, list[tuple[str, object, object]]] = {}
+    for provider, model_id, first, last in entries.values_list("provider", "model_id", "first_seen_at", "last_seen_at"):
+        by_provider.setdefault(provider, []).append((model_id, first, last))
     catalogs = {}
     for provider, rows in by_provider.items():
         complete_sync = latest_complete.get(provider)
-        in_complete = frozenset(m for m, seen in rows if complete_sync and seen >= complete_sync.started_at)
+        # Listed by the last complete sync: known by then and seen at (or after) it.
+        # (Never deleted rows keep their first_seen_at, so an ID dropped and re-listed
+        # only by a partial run counts too — it is listed again, just not exhaustively.)
+        in_complete = frozenset(
+            m for m, first, last in rows
+            if complete_sync and first <= complete_sync.started_at <= last)
         last = latest.get(provider)
         if last is not None and last.complete:
             ids = tuple(sorted(in_complete))
             catalogs[provider] = ProviderCatalog(provider, ids, complete=True, verified_ids=in_complete)
         else:
-            ids = tuple(sorted(m for m, _ in rows))
+            ids = tuple(sorted(m for m, _, _ in rows))
             catalogs[provider] = ProviderCatalog(provider, ids, complete=False, verified_ids=in_complete)
     return catalogs
 
