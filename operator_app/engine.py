@@ -280,6 +280,19 @@ def operator_run(*, as_of=None, providers=None, model_keys=None, dry_run=False, 
     return report
 
 
+def _registry_overlay(snapset: SnapshotSet) -> None:
+    """A given snapshot that will be acted on takes `enabled` from the registry (one query):
+    the registry, not a file, says what is disabled now."""
+    from lifecycle.models import RegisteredModel
+
+    providers = sorted({m.provider for m in snapset.models})
+    enabled = {(p, m): e for p, m, e in RegisteredModel.objects.filter(provider__in=providers)
+               .values_list("provider", "model_id", "enabled")}
+    for snapshot in snapset.models:
+        if snapshot.key in enabled:
+            snapshot.enabled = enabled[snapshot.key]
+
+
 def _pass(report: RunReport, *, snapset, providers, model_keys, progress, llm) -> None:
     from operator_app.services import decisions_auto_execute, decisions_persist, model_status_mirror
 
@@ -292,6 +305,8 @@ def _pass(report: RunReport, *, snapset, providers, model_keys, progress, llm) -
             snapset = collect_snapshots(as_of=as_of, providers=providers, model_keys=model_keys)
         else:
             snapset = _snapset_filter(snapset, providers=providers, model_keys=model_keys)
+            if not report.dry_run:
+                _registry_overlay(snapset)
     report.proposals = decide_snapset(snapset=snapset, as_of=as_of, use_llm=report.llm_enabled, report=report,
                                       progress=progress, llm=llm)
     if report.dry_run:

@@ -70,7 +70,7 @@ class LLMConfig:
 
 def llm_cost(*, prompt_tokens: int, completion_tokens: int) -> float:
     return round(prompt_tokens / 1e6 * settings.OPERATOR_LLM_PROMPT_PRICE
-                 + completion_tokens / 1e6 * settings.OPERATOR_LLM_COMPLETION_PRICE, 6)
+                 + completion_tokens / 1e6 * settings.OPERATOR_LLM_COMPLETION_PRICE, 8)
 
 
 def batches_plan(situations: list, *, budget: int) -> list[list]:

@@ -1,0 +1,21 @@
+"""Revert one audited registry change."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from operator_app.changes import Actor, ChangeError, change_revert
+
+
+class Command(BaseCommand):
+    help = "Revert the registry change recorded in audit entry AUDIT_ID (writes its own audit entry)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("audit_id")
+        parser.add_argument("--reason", default="")
+        parser.add_argument("--actor", default="cli", help="name recorded in the audit log")
+
+    def handle(self, *args, **opts):
+        try:
+            audit = change_revert(audit_id=opts["audit_id"], actor=Actor.system(opts["actor"]), reason=opts["reason"])
+        except ChangeError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"reverted {audit.reverts_id}: {audit.provider}/{audit.model_id} (audit {audit.pk})")
