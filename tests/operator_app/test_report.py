@@ -147,7 +147,7 @@ def test_it_escapes_provider_and_llm_text_in_the_html_body(email_settings):
 def test_it_keeps_the_text_body_plain_but_free_of_control_characters(email_settings):
     _fleet_day()
     Decision.objects.create(provider="x", model_id="m", action="disable", confidence=0.5, status="pending",
-                            reasoning="line1\r\nSubject: forged\x00\x07 & more", suggested_at=AS_OF)
+                            reasoning="line1\r\nSubject: forged\x1b\x07 & more", suggested_at=AS_OF)
     text = health_report_render(context=health_report_build(as_of=AS_OF, days=1)).text
     assert "reasoning: line1 Subject: forged & more" in text
     assert "&amp;" not in text
