@@ -21,6 +21,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(MANAGE) migrate --noinput -v0
 	$(MANAGE) seed_demo --admin
+	$(MANAGE) run_operator --no-llm
 	@$(MANAGE) demo_summary
 
 test: test-sqlite test-postgres
