@@ -1,16 +1,127 @@
-from django.contrib import admin
+"""Admin for the OpenRouter catalog: review matches, add matched models as disabled
+candidates (discovery never enables anything), reject matches. The catalog is read-only as a
+form; its rows change through discovery.services only."""
 
-from discovery.models import CatalogFetchRun, OpenRouterModel
+from django.contrib import admin, messages
+
+from discovery.models import CatalogFetchRun, MatchStatus, OpenRouterModel
+from llmops.lib.admin_actions import Effect, Result, confirmed_action
+
+REJECTABLE = {MatchStatus.NEW, MatchStatus.UNMATCHED, MatchStatus.AMBIGUOUS, MatchStatus.MATCHED}
+
+
+def _entry_label(row: OpenRouterModel) -> str:
+    return f"{row.openrouter_id} ({row.get_match_status_display()})"
+
+
+def _matches_text(row: OpenRouterModel) -> str:
+    matches = row.matches if isinstance(row.matches, list) else []
+    pairs = [f"{m.get('provider', '?')}/{m.get('model_id', '?')}" for m in matches if isinstance(m, dict)]
+    return ", ".join(pairs) or (f"{row.matched_provider}/{row.matched_model_id}" if row.matched_provider else "")
+
+
+def _add_effect(row: OpenRouterModel) -> Effect:
+    if row.match_status != MatchStatus.MATCHED or not row.matches:
+        return Effect(_entry_label(row), f"skipped: not matched (status {row.match_status})", will_act=False)
+    return Effect(_entry_label(row), f"add {_matches_text(row)} to the registry as DISABLED candidate(s) "
+                                     "with the match provenance (audited); a human enables them")
+
+
+def _reject_effect(row: OpenRouterModel) -> Effect:
+    if row.match_status not in REJECTABLE:
+        return Effect(_entry_label(row), f"skipped: it is {row.match_status}", will_act=False)
+    target = _matches_text(row)
+    return Effect(_entry_label(row), f"mark the match rejected{f' ({target})' if target else ''}; "
+                                     "nothing is added to the registry")
+
+
+def _actor(request):
+    from operator_app.changes import Actor
+
+    return Actor.for_user(request.user)
+
+
+def _add(request, ids, reason):
+    from discovery.services import openrouter_add_matched
+
+    outcomes = openrouter_add_matched(entry_ids=ids, actor=_actor(request))
+    added = [o for o in outcomes if o.added]
+    failed = [o for o in outcomes if not o.added]
+    results = []
+    if added:
+        results.append(Result(messages.SUCCESS, f"Added {len(added)} disabled candidate(s): "
+                              + ", ".join(f"{o.provider}/{o.model_id}" for o in added[:30])))
+    if failed:
+        results.append(Result(messages.WARNING, f"{len(failed)} not added: "
+                              + "; ".join(f"{o.openrouter_id}: {o.error}" for o in failed[:30])))
+    return results or [Result(messages.INFO, "Nothing to add.")]
+
+
+def _reject(request, ids, reason):
+    from discovery.services import openrouter_reject_match
+
+    try:
+        changed = openrouter_reject_match(entry_ids=ids, actor=_actor(request), reason=reason)
+    except ValueError as exc:
+        return [Result(messages.ERROR, str(exc))]
+    skipped = len(ids) - changed
+    results = [Result(messages.SUCCESS, f"Rejected {changed} match(es).")] if changed else []
+    if skipped:
+        results.append(Result(messages.WARNING, f"{skipped} skipped (already added, rejected or known)."))
+    return results
+
+
+def _catalog_fields(qs):
+    return qs.only("pk", "openrouter_id", "match_status", "matches", "matched_provider", "matched_model_id")
+
+
+add_matched_models = confirmed_action(
+    name="add_matched_models", description="Add matched models to the registry (disabled candidates)",
+    permissions=["catalog"], title="Add matched models as disabled candidates?", confirm_label="Yes, add them",
+    describe=_add_effect, perform=_add, only=_catalog_fields,
+)
+reject_matches = confirmed_action(
+    name="reject_matches", description="Reject selected matches (with a reason)", permissions=["catalog"],
+    title="Reject matches?", confirm_label="Yes, reject", describe=_reject_effect, perform=_reject,
+    reason="Reason", reason_required=True, only=_catalog_fields,
+)
 
 
 @admin.register(OpenRouterModel)
 class OpenRouterModelAdmin(admin.ModelAdmin):
-    list_display = ("openrouter_id", "name", "match_status", "matched_provider", "matched_model_id", "match_confidence", "first_seen_at")
-    list_filter = ("match_status", "matched_provider", "org")
+    list_display = ("openrouter_id", "name", "match_status", "matched_provider", "matched_model_id",
+                    "match_confidence", "match_method", "first_seen_at")
+    list_filter = ("match_status", "matched_provider", "match_method", "org")
     search_fields = ("openrouter_id", "name", "canonical_slug")
+    date_hierarchy = "first_seen_at"
+    show_full_result_count = False
+    list_per_page = 100
+    actions = [add_matched_models, reject_matches]
+
+    def has_catalog_permission(self, request):
+        return request.user.has_perm("discovery.change_openroutermodel")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(CatalogFetchRun)
 class CatalogFetchRunAdmin(admin.ModelAdmin):
-    list_display = ("started_at", "finished_at", "status", "count", "new", "source")
+    list_display = ("started_at", "finished_at", "status", "count", "new", "source", "error")
     list_filter = ("status",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
