@@ -1,0 +1,109 @@
+"""End to end in a real browser: an operator filters pending decisions, bulk-approves them
+through the confirmation page and finds the audit entries.
+
+Uses Debian's chromium + chromium-driver (no browser download). Skips with a reason when they
+are missing, except in CI (CI=true), where a missing browser is a failure.
+"""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from lifecycle.models import RegisteredModel
+from llmops.roles import OPERATORS
+from operator_app.models import AuditLog, Decision
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+PASSWORD = "e2e-operator-pw-1"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _require_browser():
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
+    if missing:
+        message = f"headless Chromium needed for the admin e2e test: missing {', '.join(missing)} " \
+                  "(apt-get install chromium chromium-driver)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+
+
+@pytest.fixture
+def browser():
+    _require_browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="llmops-e2e-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1400,1000", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.implicitly_wait(5)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _fleet():
+    operator = User.objects.create_user("olga", password=PASSWORD, is_staff=True)
+    operator.groups.add(Group.objects.get(name=OPERATORS))
+    for i, status in enumerate(("pending", "pending", "rejected")):
+        RegisteredModel.objects.create(provider="groq", model_id=f"llama-old-{i}")
+        Decision.objects.create(provider="groq", model_id=f"llama-old-{i}", action="disable", confidence=0.9,
+                                status=status, error_class="hard_model", suggested_by="llm",
+                                reasoning="decommissioned <script>alert(1)</script>")
+
+
+def test_it_lets_an_operator_bulk_approve_pending_decisions(live_server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    _fleet()
+    browser.get(f"{live_server.url}/admin/login/?next=/admin/operator_app/decision/")
+    browser.find_element(By.NAME, "username").send_keys("olga")
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    assert "decision" in browser.title.lower()
+
+    # filter: pending only
+    browser.find_element(By.CSS_SELECTOR, "#changelist-filter a[href*='status__exact=pending']").click()
+    assert "status__exact=pending" in browser.current_url
+    rows = browser.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")
+    assert len(rows) == 2
+
+    # select all, approve and execute, confirm
+    browser.find_element(By.ID, "action-toggle").click()
+    Select(browser.find_element(By.NAME, "action")).select_by_value("approve_and_execute_decisions")
+    browser.find_element(By.CSS_SELECTOR, "button[name=index]").click()
+    effects = browser.find_element(By.ID, "effects").text
+    assert "groq/llama-old-0 is disabled in the registry" in effects
+    assert "groq/llama-old-1 is disabled in the registry" in effects
+    browser.find_element(By.ID, "id_reason").send_keys("provider announced the decommission")
+    browser.find_element(By.ID, "confirm-submit").click()
+    assert "Approved and executed 2 decision(s)" in browser.find_element(By.CSS_SELECTOR, "ul.messagelist").text
+
+    # the audit log shows the approvals and the registry changes
+    browser.get(f"{live_server.url}/admin/operator_app/auditlog/")
+    table = browser.find_element(By.ID, "result_list").text
+    assert table.count("approve_decision") == 2 and table.count("disable") >= 2
+    assert "olga" in table
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "e2e-admin-audit-after-approve.png"))
+
+    assert Decision.objects.filter(status="executed").count() == 2
+    assert Decision.objects.filter(status="rejected").count() == 1
+    assert RegisteredModel.objects.filter(enabled=False).count() == 2
+    assert AuditLog.objects.filter(action="disable", user__username="olga").count() == 2
