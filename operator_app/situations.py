@@ -15,7 +15,9 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from django.conf import settings
 
 from lifecycle.snapshots import ModelSnapshot, ProviderContext, SnapshotSet
 from lifecycle.taxonomy import sanitize_text
@@ -157,8 +159,12 @@ def situations_build(*, snapset: SnapshotSet, snapshots: list[ModelSnapshot], as
             key = f"provider:{snapshot.provider}:{problem}"
             kind, signature = "provider", ""
         else:
+            # Fresh and long streaks of the same error are different questions (blip or
+            # death?), so they are separate situations with one answer each.
+            started = snapshot.streak_started_at
+            mature = started is not None and as_of - started >= timedelta(hours=settings.OPERATOR_HARD_STREAK_HOURS)
             digest = hashlib.sha1(signature.encode()).hexdigest()[:12]
-            key = f"sig:{snapshot.provider}:{cls}:{digest}"
+            key = f"sig:{snapshot.provider}:{cls}:{digest}:{'long' if mature else 'fresh'}"
             kind = "signature"
         situation = grouped.get(key)
         if situation is None:

@@ -38,7 +38,7 @@ def test_it_persists_decisions_mirrors_them_and_auto_executes_within_policy():
     register(snapset)
     report = operator_run(snapset=snapset, use_llm=False)
     run = OperatorRun.objects.get()
-    assert run.status == "succeeded" and run.fallbacks == 3 and run.fallback_reasons == {"llm_off": 3}
+    assert run.status == "succeeded" and run.fallbacks == 4 and run.fallback_reasons == {"llm_off": 4}
     decisions = {d.model_id: d for d in Decision.objects.all()}
     assert "claude-sonnet-4-5" not in decisions  # ignore needs no decision
     assert decisions["gpt-4.5-preview"].status == "executed" and decisions["gpt-4.5-preview"].auto_execute

@@ -47,12 +47,14 @@ def test_it_decides_all_situations_in_one_batched_call_aligned_by_id():
         report = run(server)
     assert len(server.requests) == 1 and report.llm_calls == 1
     sent = request_situations(server.requests[0])
-    assert len(sent) == len(report.situations) == 3  # openai 404s, mistral provider-wide, azure content filter
+    assert len(sent) == len(report.situations) == 4  # openai 404s (long, fresh), mistral provider-wide, azure filter
     request = server.requests[0]
     assert request["response_format"]["type"] == "json_schema"
     assert request["response_format"]["json_schema"]["strict"] is True
     assert request["model"] == "gpt-4.1-mini" and request["temperature"] == 0
     p = by_model(report)
+    # the same 404 text: the long streaks share one situation, the fresh one is its own question
+    assert p["gpt-4.5-preview"].situation_key == p["o1-preview"].situation_key != p["gpt-fresh"].situation_key
     assert p["gpt-4.5-preview"].suggested_by == "llm" and p["gpt-4.5-preview"].action == "disable"
     assert p["mistral-large-latest"].action == "monitor" and p["mistral-large-latest"].reasoning == "provider auth"
     assert p["claude-sonnet-4-5"].suggested_by == "rules"  # triaged, never sent
@@ -67,7 +69,7 @@ def test_it_decides_all_situations_in_one_batched_call_aligned_by_id():
 def test_it_batches_by_the_token_budget():
     with FakeLLM(good) as server:
         report = run(server, OPERATOR_LLM_BATCH_TOKENS=500)
-    assert report.llm_calls == len(server.requests) == 3
+    assert report.llm_calls == len(server.requests) == 4
     ids = [s["id"] for r in server.requests for s in request_situations(r)]
     assert sorted(ids) == sorted(s.id for s in report.situations)  # each situation exactly once
     assert report.fallbacks == 0
@@ -88,7 +90,7 @@ def test_it_batches_by_the_token_budget():
 def test_it_falls_back_loudly_for_every_situation_of_a_failed_call(reply, reason):
     with FakeLLM(lambda request, n: reply) as server:
         report = run(server)
-    assert report.fallbacks == 3 and report.fallback_reasons == {reason: 3}
+    assert report.fallbacks == 4 and report.fallback_reasons == {reason: 4}
     assert {p.suggested_by for p in report.proposals} == {"classifier-fallback", "rules"}
     assert by_model(report)["gpt-4.5-preview"].action == "disable"  # the classifier still decides
 
@@ -96,7 +98,7 @@ def test_it_falls_back_loudly_for_every_situation_of_a_failed_call(reply, reason
 def test_it_falls_back_on_timeout():
     with FakeLLM(lambda request, n: Reply(body=completion("{}"), delay=1.5)) as server:
         report = run(server, timeout=0.2)
-    assert report.fallback_reasons == {"timeout": 3}
+    assert report.fallback_reasons == {"timeout": 4}
 
 
 def test_it_honours_retry_after_on_429_then_uses_the_answer():
@@ -212,7 +214,7 @@ def test_without_an_api_key_it_runs_on_the_classifier_and_says_so():
     with override_settings(OPENAI_API_KEY=""):
         report = operator_run(snapset=fleet(), dry_run=True)
     assert not report.llm_enabled and "no OPENAI_API_KEY" in report.llm_note
-    assert report.fallback_reasons == {"no_api_key": 3} and report.llm_calls == 0
+    assert report.fallback_reasons == {"no_api_key": 4} and report.llm_calls == 0
 
 
 def test_it_records_the_llm_run_on_operator_run():
@@ -227,7 +229,7 @@ def test_it_records_the_llm_run_on_operator_run():
     with FakeLLM(partly_bad) as server:
         report = run(server, dry_run=False, snapset=snapset)
     run_row = OperatorRun.objects.get(pk=report.run.pk)
-    assert run_row.status == "succeeded" and run_row.llm_enabled and run_row.situations == 3
+    assert run_row.status == "succeeded" and run_row.llm_enabled and run_row.situations == 4
     assert run_row.llm_calls == 1 and run_row.prompt_tokens == 1234 and run_row.completion_tokens == 56
     assert run_row.estimated_cost_usd == pytest.approx(1234 * 0.40 / 1e6 + 56 * 1.60 / 1e6)
     assert run_row.fallbacks == 1 and run_row.fallback_reasons == {"missing_situation": 1}
