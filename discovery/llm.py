@@ -18,6 +18,7 @@ from typing import Callable
 
 from django.conf import settings
 
+from lifecycle.taxonomy import sanitize_text
 from llmops.lib import http
 
 logger = logging.getLogger(__name__)
@@ -189,9 +190,10 @@ def http_probe(provider: str, model_id: str) -> ProbeResult:
     try:
         http.http_request("GET", f"{cfg['base_url'].rstrip('/')}/models/{model_id}", headers=headers, retries=1)
     except http.HttpStatusError as exc:
-        return ProbeResult(False, exc.status, f"HTTP {exc.status}: {exc.body[:MAX_ERROR_CHARS]}")
+        # The body goes back to the LLM: provider text is untrusted, so redacted and capped.
+        return ProbeResult(False, exc.status, f"HTTP {exc.status}: {sanitize_text(exc.body, MAX_ERROR_CHARS)}")
     except http.HttpError as exc:
-        return ProbeResult(False, None, str(exc)[:MAX_ERROR_CHARS])
+        return ProbeResult(False, None, sanitize_text(str(exc), MAX_ERROR_CHARS))
     return ProbeResult(True, 200)
 
 

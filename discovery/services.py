@@ -20,6 +20,7 @@ from discovery import catalog_files, listers, llm, names, selectors
 from discovery.matching import Match, Matcher, MatchResult
 from discovery.models import CatalogFetchRun, MatchStatus, OpenRouterModel
 from lifecycle.models import ProviderCatalogEntry, ProviderCatalogSync
+from lifecycle.taxonomy import sanitize_text
 from llmops.lib import http
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,11 @@ UNRESOLVED = [MatchStatus.NEW, MatchStatus.UNMATCHED, MatchStatus.AMBIGUOUS]
 
 def _now(as_of):
     return as_of or timezone.now()
+
+
+def _safe(text: str) -> str:
+    """Error text (partly provider-written, untrusted) as stored on run records: redacted, capped."""
+    return sanitize_text(text or "", MAX_ERROR_CHARS)
 
 
 # --- OpenRouter catalog ------------------------------------------------------------------
@@ -108,7 +114,7 @@ def openrouter_fetch(*, as_of: datetime | None = None, file: str | None = None, 
         count, new = openrouter_catalog_store(items=items, as_of=as_of)
     except (http.HttpError, catalog_files.CatalogInvalid) as exc:
         CatalogFetchRun.objects.filter(pk=run.pk).update(
-            status=CatalogFetchRun.Status.FAILED, finished_at=timezone.now(), error=str(exc)[:MAX_ERROR_CHARS])
+            status=CatalogFetchRun.Status.FAILED, finished_at=timezone.now(), error=_safe(str(exc)))
         run.refresh_from_db()
         logger.warning("OpenRouter fetch failed: %s", run.error)
         return run
@@ -152,7 +158,7 @@ def provider_catalog_store(*, provider: str, listing: listers.Listing, as_of: da
     status = ProviderCatalogSync.Status.COMPLETE if listing.complete else ProviderCatalogSync.Status.PARTIAL
     ProviderCatalogSync.objects.filter(pk=sync.pk).update(
         status=status, complete=listing.complete, finished_at=timezone.now(), pages=listing.pages,
-        count=len(listed), new=len(new_rows), error=listing.error[:MAX_ERROR_CHARS])
+        count=len(listed), new=len(new_rows), error=_safe(listing.error))
     sync.refresh_from_db()
     return sync
 
@@ -184,7 +190,7 @@ def provider_catalogs_sync(*, as_of: datetime | None = None, providers: list[str
         except listers.ListingFailed as exc:
             report.syncs.append(ProviderCatalogSync.objects.create(
                 provider=name, source="api", started_at=as_of, finished_at=timezone.now(),
-                status=ProviderCatalogSync.Status.FAILED, error=str(exc)[:MAX_ERROR_CHARS]))
+                status=ProviderCatalogSync.Status.FAILED, error=_safe(str(exc))))
             continue
         report.syncs.append(provider_catalog_store(provider=name, listing=listing, as_of=as_of, source="api"))
     return report

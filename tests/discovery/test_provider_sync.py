@@ -123,3 +123,11 @@ def test_it_treats_absence_as_evidence_only_after_a_complete_listing():
     cat = selectors.provider_catalogs_current()["groq"]
     assert set(cat.model_ids) == {"a", "b", "c"} and not cat.complete  # a partial run disproves nothing
     assert cat.is_verified("a") and not cat.is_verified("c")
+
+
+def test_it_keeps_secrets_echoed_by_a_provider_out_of_the_run_record(server, providers):
+    server.route("/groq/v1/models", Reply(401, {"error": {"message": "Invalid API Key: sk-ant-api03-abcdefghijklmnop"}}))
+    report = provider_catalogs_sync(as_of=T0, providers=["groq"], http_options=FAST_HTTP)
+    sync = report.syncs[0]
+    assert sync.status == "failed" and "401" in sync.error
+    assert "abcdefghijklmnop" not in sync.error and "gsk-secret" not in sync.error
