@@ -45,6 +45,10 @@ run: $(STAMP)
 worker: $(STAMP)
 	$(VENV)/bin/celery -A llmops worker -B --loglevel=info
 
+# Production: `celery -A llmops worker` on each worker host, and exactly one beat.
+beat: $(STAMP)
+	$(VENV)/bin/celery -A llmops beat --loglevel=info --schedule=var/celerybeat-schedule
+
 bench: $(STAMP)
 	$(PY) bench/run_all.py
 
