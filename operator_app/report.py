@@ -20,6 +20,7 @@ from django.db.models import Count, Q
 from discovery.models import OpenRouterModel
 from lifecycle.models import ModelStatus
 from llmops.lib.emails import EmailError, RenderedEmail, email_render, email_send, recipients_clean
+from operator_app.admin_display import age
 from operator_app.models import AuditLog, Decision, OperatorRun
 
 TEMPLATE_PREFIX = "emails/health_report"
@@ -50,13 +51,6 @@ def display_text(value, limit: int = TEXT_LIMIT) -> str:
 
 def _admin_url(path: str) -> str:
     return f"{settings.LLMOPS_BASE_URL}/admin/{path.lstrip('/')}"
-
-
-def _age(as_of: datetime, when: datetime | None) -> str:
-    if when is None:
-        return "?"
-    hours = max((as_of - when).total_seconds(), 0) / 3600
-    return f"{hours:.0f}h" if hours < 48 else f"{hours / 24:.0f}d"
 
 
 def _first_error_sample(evidence) -> str:
@@ -152,7 +146,7 @@ def _suggestions(*, since, as_of) -> tuple[list[dict], int, int]:
             "reasoning": display_text(row.reasoning),
             "why_not_auto": display_text(row.auto_execute_reason, 200),
             "suggested_by": row.suggested_by,
-            "age": _age(as_of, row.suggested_at),
+            "age": age(as_of, row.suggested_at),
             "approve": f"python manage.py approve_decision {row.pk}",
             "url": _admin_url(f"operator_app/decision/{row.pk}/change/"),
         }

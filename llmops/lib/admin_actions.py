@@ -100,14 +100,3 @@ def confirmed_action(*, name: str, description: str, permissions: list[str], tit
     action.__name__ = name
     return admin.action(description=description, permissions=permissions)(action)
 
-
-def outcome_results(outcomes, *, done: str, skipped: str = "skipped") -> list[Result]:
-    """Summarize service outcomes (objects with .message and a success flag) as admin messages."""
-    results = []
-    ok = [o for o in outcomes if o[0]]
-    bad = [o for o in outcomes if not o[0]]
-    if ok:
-        results.append(Result(messages.SUCCESS, f"{done}: {len(ok)}. " + "; ".join(o[1] for o in ok[:20])))
-    if bad:
-        results.append(Result(messages.WARNING, f"{skipped}: {len(bad)}. " + "; ".join(o[1] for o in bad[:20])))
-    return results
