@@ -57,6 +57,9 @@ def triage_model(snapshot: ModelSnapshot, *, as_of: datetime) -> TriageResult | 
     """`ignore` for models that need no reasoning; None for the ones that do."""
     if not snapshot.enabled:
         return TriageResult("ignore", 1.0, "disabled in the registry: not measured, nothing to decide")
+    if not getattr(snapshot, "registered", True):
+        # Seen in results/errors only: nothing in the registry to disable or keep.
+        return TriageResult("ignore", 1.0, "not in the registry (seen only in benchmark rows): nothing to decide")
     recent = snapshot.last_success_at is not None and as_of - snapshot.last_success_at <= RECENT_SUCCESS
     if not recent or snapshot.successes == 0:
         return None
