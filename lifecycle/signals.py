@@ -146,7 +146,7 @@ def collect_snapshots(
         if not wanted:
             return SnapshotSet(as_of=as_of, providers={}, models=[])
 
-    steps = 6 + 2 * len(selectors.ERROR_TS_FIELDS)
+    steps = 5 + 2 * len(selectors.ERROR_TS_FIELDS)
     done = 0
 
     def step(name):

@@ -89,3 +89,9 @@ def test_the_command_rejects_bad_arguments(args, message):
     with pytest.raises(CommandError, match=message):
         call_command("collect_signals", *args)
     assert ModelStatus.objects.count() == 0
+
+
+def test_the_collector_reports_every_step_of_its_progress():
+    seen = []
+    collect_snapshots(as_of=AS_OF, progress=lambda step, done, total: seen.append((done, total)))
+    assert seen and seen[-1][0] == seen[-1][1] == len(seen)
