@@ -9,7 +9,9 @@ from lifecycle.models import (
     DisabledClass,
     RegisteredModel,
 )
+from lifecycle.taxonomy import sanitize_text
 from llmops.lib.admin_actions import Effect, Result, confirmed_action
+from llmops.lib.admin_base import ReadOnlyAdmin
 
 
 def _registry_toggle(request, ids, reason, *, enable: bool):
@@ -99,7 +101,7 @@ class RegisteredModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModelStatus)
-class ModelStatusAdmin(admin.ModelAdmin):
+class ModelStatusAdmin(ReadOnlyAdmin):
     list_display = ("provider", "model_id", "lifecycle_status", "computed_at")
     list_filter = ("lifecycle_status", "provider")
     search_fields = ("provider", "model_id")
@@ -107,7 +109,7 @@ class ModelStatusAdmin(admin.ModelAdmin):
 
 
 @admin.register(BenchmarkResult)
-class BenchmarkResultAdmin(admin.ModelAdmin):
+class BenchmarkResultAdmin(ReadOnlyAdmin):
     list_display = ("provider", "model_name", "run_ts", "gen_ts")
     list_filter = ("provider",)
     search_fields = ("provider", "model_name")
@@ -116,7 +118,7 @@ class BenchmarkResultAdmin(admin.ModelAdmin):
 
 
 @admin.register(BenchmarkError)
-class BenchmarkErrorAdmin(admin.ModelAdmin):
+class BenchmarkErrorAdmin(ReadOnlyAdmin):
     list_display = ("provider", "model_name", "ts", "http_status", "stage", "short_message")
     list_filter = ("provider", "http_status", "stage")
     search_fields = ("provider", "model_name")
@@ -124,18 +126,18 @@ class BenchmarkErrorAdmin(admin.ModelAdmin):
 
     @admin.display(description="message")
     def short_message(self, obj):
-        text = obj.message or obj.error or ""
-        return text[:120] + ("…" if len(text) > 120 else "")
+        # Provider text is untrusted: redacted and capped (the admin escapes it).
+        return sanitize_text(obj.message or obj.error or "", limit=120)
 
 
 @admin.register(ProviderCatalogEntry)
-class ProviderCatalogEntryAdmin(admin.ModelAdmin):
+class ProviderCatalogEntryAdmin(ReadOnlyAdmin):
     list_display = ("provider", "model_id", "name", "first_seen_at", "last_seen_at")
     list_filter = ("provider",)
     search_fields = ("provider", "model_id", "name")
 
 
 @admin.register(ProviderCatalogSync)
-class ProviderCatalogSyncAdmin(admin.ModelAdmin):
+class ProviderCatalogSyncAdmin(ReadOnlyAdmin):
     list_display = ("provider", "started_at", "finished_at", "status", "complete", "pages", "count", "new")
     list_filter = ("provider", "status", "complete")

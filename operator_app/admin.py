@@ -13,23 +13,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from llmops.lib.admin_actions import Effect, Result, confirmed_action
+from llmops.lib.admin_base import ReadOnlyAdmin
 from operator_app.admin_display import age, evidence_html, key_values, pretty_json, text_block
 from operator_app.changes import Actor, ChangeError, change_revert
 from operator_app.models import Action, AuditLog, Decision, OperatorRun
 from operator_app.services import decisions_approve, decisions_reject
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewable by anyone with the view permission; no add/change/delete for anyone."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _link(url_name: str, pk, text) -> str:
