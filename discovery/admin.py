@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 
 from discovery.models import CatalogFetchRun, MatchStatus, OpenRouterModel
 from llmops.lib.admin_actions import Effect, Result, confirmed_action
+from llmops.lib.admin_base import ReadOnlyAdmin
 
 REJECTABLE = {MatchStatus.NEW, MatchStatus.UNMATCHED, MatchStatus.AMBIGUOUS, MatchStatus.MATCHED}
 
@@ -88,7 +89,7 @@ reject_matches = confirmed_action(
 
 
 @admin.register(OpenRouterModel)
-class OpenRouterModelAdmin(admin.ModelAdmin):
+class OpenRouterModelAdmin(ReadOnlyAdmin):
     list_display = ("openrouter_id", "name", "match_status", "matched_provider", "matched_model_id",
                     "match_confidence", "match_method", "first_seen_at")
     list_filter = ("match_status", "matched_provider", "match_method", "org")
@@ -101,27 +102,9 @@ class OpenRouterModelAdmin(admin.ModelAdmin):
     def has_catalog_permission(self, request):
         return request.user.has_perm("discovery.change_openroutermodel")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(CatalogFetchRun)
-class CatalogFetchRunAdmin(admin.ModelAdmin):
+class CatalogFetchRunAdmin(ReadOnlyAdmin):
     list_display = ("started_at", "finished_at", "status", "count", "new", "source", "error")
     list_filter = ("status",)
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -75,7 +75,7 @@ disable_models = confirmed_action(
 
 
 @admin.register(RegisteredModel)
-class RegisteredModelAdmin(admin.ModelAdmin):
+class RegisteredModelAdmin(ReadOnlyAdmin):
     """The registry is read-only as a form: it changes only through the audited service
     (operator_app.changes), here through the enable/disable actions."""
 
@@ -89,15 +89,6 @@ class RegisteredModelAdmin(admin.ModelAdmin):
 
     def has_toggle_permission(self, request):
         return request.user.has_perm("lifecycle.change_registeredmodel")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ModelStatus)

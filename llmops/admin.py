@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from lifecycle.taxonomy import sanitize_text
+from llmops.lib.admin_base import ReadOnlyAdmin
 from llmops.models import JobFailure
 
 
 @admin.register(JobFailure)
-class JobFailureAdmin(admin.ModelAdmin):
+class JobFailureAdmin(ReadOnlyAdmin):
     """Failed attempts of periodic jobs: read-only, written by llmops.lib.tasks."""
 
     list_display = ("failed_at", "job", "attempt", "final", "transient", "error_type", "short_error")
@@ -15,13 +17,4 @@ class JobFailureAdmin(admin.ModelAdmin):
 
     @admin.display(description="error")
     def short_error(self, obj):
-        return obj.error[:160] + ("…" if len(obj.error) > 160 else "")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return sanitize_text(obj.error, limit=160)
