@@ -12,6 +12,7 @@ never aborts the others.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,7 +24,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from lifecycle.models import RECOVERABLE_CLASSES, DisabledClass, RegisteredModel
+from lifecycle.taxonomy import sanitize_text
 from operator_app.models import AuditLog
+
+logger = logging.getLogger(__name__)
 
 # Registry fields a change may touch; before/after hold the subset that changed.
 _DATETIME_FIELDS = {"disabled_at", "recheck_after"}
@@ -111,6 +115,25 @@ def _fail(audit: AuditLog, message: str):
     raise ChangeError(message)
 
 
+def _apply(audit: AuditLog, write, *, landed):
+    """Run the registry write `write()`; if the database raises, settle the audit row before the
+    error propagates, so no row is left `pending` when we can tell what happened: `failed` if
+    `landed()` shows the registry unchanged, `applied` if the write did land (a lost reply).
+    If the database cannot even answer that, the row stays `pending` — nothing is claimed."""
+    try:
+        return write()
+    except Exception as exc:
+        try:
+            if landed():
+                _audit_finish(audit)
+                return 1
+            _audit_finish(audit, error=sanitize_text(f"database error, nothing changed: {type(exc).__name__}: {exc}",
+                                                     limit=1000))
+        except Exception:
+            logger.exception("audit %s: could not settle after a database error", audit.pk)
+        raise
+
+
 def _registry_row(provider: str, model_id: str) -> RegisteredModel:
     row = RegisteredModel.objects.filter(provider=provider, model_id=model_id).first()
     if row is None:
@@ -149,7 +172,9 @@ def registry_disable(*, provider: str, model_id: str, reason: str, disabled_clas
         action="disable", provider=provider, model_id=model_id, before=_fields(row, new),
         after={k: _json_value(v) for k, v in new.items()}, reason=reason, actor=actor, decision=decision, run=run,
     )
-    if RegisteredModel.objects.filter(pk=row.pk, enabled=True).update(**new) != 1:
+    updated = _apply(audit, lambda: RegisteredModel.objects.filter(pk=row.pk, enabled=True).update(**new),
+                     landed=lambda: RegisteredModel.objects.filter(pk=row.pk, enabled=False, disabled_at=now).exists())
+    if updated != 1:
         _fail(audit, f"{provider}/{model_id} was disabled by someone else meanwhile; nothing changed")
     return _audit_finish(audit)
 
@@ -164,7 +189,10 @@ def registry_enable(*, provider: str, model_id: str, reason: str, actor: Actor, 
         action="enable", provider=provider, model_id=model_id, before=_fields(row, new),
         after={k: _json_value(v) for k, v in new.items()}, reason=reason, actor=actor, decision=decision, run=run,
     )
-    if RegisteredModel.objects.filter(pk=row.pk, enabled=False).update(**new) != 1:
+    # (An enable by someone else at the same moment looks the same: the registry is enabled either way.)
+    updated = _apply(audit, lambda: RegisteredModel.objects.filter(pk=row.pk, enabled=False).update(**new),
+                     landed=lambda: RegisteredModel.objects.filter(pk=row.pk, enabled=True).exists())
+    if updated != 1:
         _fail(audit, f"{provider}/{model_id} was enabled by someone else meanwhile; nothing changed")
     return _audit_finish(audit)
 

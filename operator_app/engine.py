@@ -327,12 +327,15 @@ def _pass(report: RunReport, *, snapset, providers, model_keys, progress, llm) -
                 proposal.decision_id = decision.pk
     with stage("execute"):
         allowed = [persisted.by_key[p.key] for p in report.proposals if p.policy.auto_execute and p.key in persisted.by_key]
-        outcomes = {o.decision.pk: o for o in decisions_auto_execute(decisions=allowed, run=run)}
-        for proposal in report.proposals:
-            outcome = outcomes.get(proposal.decision_id)
-            if outcome is not None:
-                proposal.executed = outcome.executed
-                proposal.execution_message = outcome.message
+        by_decision = {p.decision_id: p for p in report.proposals if p.decision_id}
+        for decision in allowed:
+            # One at a time, marking each proposal as it goes: if the database fails midway,
+            # the failed run's record still counts what this pass did execute.
+            for outcome in decisions_auto_execute(decisions=[decision], run=run):
+                proposal = by_decision.get(outcome.decision.pk)
+                if proposal is not None:
+                    proposal.executed = outcome.executed
+                    proposal.execution_message = outcome.message
         docs = {}
         for proposal in report.proposals:
             if proposal.action == "ignore":

@@ -7,6 +7,7 @@ the same decisions at once execute each of them once, with no transaction needed
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,6 +16,8 @@ from django.utils import timezone
 from lifecycle.models import DisabledClass, ModelStatus
 from operator_app.changes import Actor, ChangeError, audit_record, registry_disable
 from operator_app.models import Action, AuditLog, Decision
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -109,6 +112,9 @@ def decision_execute(*, decision: Decision, actor: Actor, run=None, mirror: bool
         if mirror:
             model_status_mirror(decisions=[decision])
         return DecisionOutcome(decision, True, False, None, f"execution failed: {exc}")
+    except Exception as exc:
+        _claim_release(decision, exc)
+        raise
     Decision.objects.filter(pk=decision.pk, status=Decision.Status.APPROVED).update(
         status=Decision.Status.EXECUTED, executed_at=now
     )
@@ -116,6 +122,23 @@ def decision_execute(*, decision: Decision, actor: Actor, run=None, mirror: bool
     if mirror:
         model_status_mirror(decisions=[decision])
     return DecisionOutcome(decision, True, True, audit, f"executed: disabled {decision.provider}/{decision.model_id}")
+
+
+def _claim_release(decision: Decision, exc: BaseException) -> None:
+    """After an unexpected error (the database failed mid-change), put the claimed decision back to
+    pending so the next pass or reviewer takes it up again, instead of leaving it stuck in `approved`
+    and letting the next pass create a duplicate. Best effort: the database may still be down."""
+    from lifecycle.taxonomy import sanitize_text
+
+    error = sanitize_text(f"execution attempt failed, retried later: {type(exc).__name__}: {exc}", limit=1000)
+    try:
+        Decision.objects.filter(pk=decision.pk, status=Decision.Status.APPROVED).update(
+            status=Decision.Status.PENDING, execution_error=error, reviewer=None, reviewer_name="",
+            reviewed_at=None, review_note="",
+        )
+        decision.status, decision.execution_error = Decision.Status.PENDING, error
+    except Exception:
+        logger.exception("could not return decision %s to pending after a failed execution", decision.pk)
 
 
 def _claim(*, decision_ids, actor: Actor, status: str, note: str) -> tuple[dict, dict, datetime]:
