@@ -222,6 +222,20 @@ def _apply_llm(results: dict[str, MatchResult], outcome: llm.LlmOutcome, catalog
         result.candidates.pop(pick.provider, None)
 
 
+def _drop_registered(results: dict[str, MatchResult], status_of: dict[str, str],
+                     registered: set[tuple[str, str]]) -> None:
+    """A provider ID we already benchmark is not a new model: drop it from the matches, and
+    an entry whose every match is registered is `known` (registry IDs compare case-insensitively)."""
+    registered_lower = {(provider, model_id.lower()) for provider, model_id in registered}
+    for oid, result in results.items():
+        if oid in status_of or not result.matches:
+            continue
+        fresh = [m for m in result.matches if (m.provider, m.model_id.lower()) not in registered_lower]
+        if not fresh:
+            status_of[oid] = MatchStatus.KNOWN
+        result.matches = fresh
+
+
 def catalog_match(*, as_of: datetime | None = None, use_llm: bool = True, rematch: bool = False,
                   dry_run: bool = False, entry_ids: list[str] | None = None, client=None,
                   prober=None, probe_providers: list[str] | None = None, progress=None) -> MatchReport:
@@ -279,6 +293,7 @@ def catalog_match(*, as_of: datetime | None = None, use_llm: bool = True, rematc
             report.llm_discarded += outcome.discarded
             report.errors += outcome.errors
 
+    _drop_registered(results, status_of, selectors.registry_keys())
     for row in rows:
         result = results[row.openrouter_id]
         status = status_of.get(row.openrouter_id) or result.status

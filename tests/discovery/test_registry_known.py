@@ -1,0 +1,38 @@
+"""A provider ID we already benchmark is not a new model, whatever OpenRouter calls it."""
+
+from datetime import datetime, timezone
+
+import pytest
+
+from discovery import services
+from discovery.models import OpenRouterModel
+from lifecycle.models import RegisteredModel
+from tests.discovery.conftest import CATALOG_FILE, PROVIDERS_FILE
+
+pytestmark = pytest.mark.django_db
+T0 = datetime(2025, 12, 2, 7, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def stored():
+    services.openrouter_fetch(file=str(CATALOG_FILE), as_of=T0)
+    services.provider_catalogs_sync(file=str(PROVIDERS_FILE), as_of=T0)
+
+
+def test_it_drops_registered_provider_ids_and_keeps_the_new_ones(stored):
+    # groq's ID is registered (with different casing); bedrock's and together's are new
+    RegisteredModel.objects.create(provider="groq", model_id="LLAMA-3.3-70B-Versatile")
+    services.catalog_match(as_of=T0, use_llm=False)
+    llama = OpenRouterModel.objects.get(openrouter_id="meta-llama/llama-3.3-70b-instruct")
+    assert llama.match_status == "matched"
+    assert {m["provider"] for m in llama.matches} == {"bedrock", "together"}
+
+
+def test_it_marks_an_entry_known_when_every_match_is_registered(stored):
+    services.catalog_match(as_of=T0, use_llm=False)
+    matches = OpenRouterModel.objects.get(openrouter_id="meta-llama/llama-3.3-70b-instruct").matches
+    for m in matches:
+        RegisteredModel.objects.create(provider=m["provider"], model_id=m["model_id"])
+    services.catalog_match(as_of=T0, use_llm=False, rematch=True)
+    llama = OpenRouterModel.objects.get(openrouter_id="meta-llama/llama-3.3-70b-instruct")
+    assert (llama.match_status, llama.matches, llama.matched_provider) == ("known", [], "")
