@@ -6,7 +6,8 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 STAMP := $(VENV)/.installed
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/llmops
-SAMPLES ?= ../shared/samples
+# A real OpenRouter /api/v1/models response (2025-12-02), kept in the repo.
+DEMO_CATALOG ?= tests/discovery/data/openrouter_catalog_2025-12-02.json
 
 .PHONY: demo test test-sqlite test-postgres install run worker beat bench clean
 
@@ -22,6 +23,8 @@ demo: $(STAMP)
 	$(MANAGE) migrate --noinput -v0
 	$(MANAGE) seed_demo --admin
 	$(MANAGE) run_operator --no-llm
+	$(MANAGE) fetch_openrouter --file $(DEMO_CATALOG)
+	$(MANAGE) match_catalog --no-llm
 	@$(MANAGE) demo_summary
 
 test: test-sqlite test-postgres

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from discovery.models import MatchStatus, OpenRouterModel
 from lifecycle.models import BenchmarkError, BenchmarkResult, ModelStatus, RegisteredModel
+from operator_app.models import Decision
 
 
 class Command(BaseCommand):
@@ -15,17 +17,11 @@ class Command(BaseCommand):
             f"({RegisteredModel.objects.filter(enabled=False).count()} disabled)",
             f"  history:       {BenchmarkResult.objects.count()} results, {BenchmarkError.objects.count()} errors",
             f"  health rows:   {ModelStatus.objects.count()}",
-        ]
-        try:
-            from operator_app.models import Decision
-
-            lines.append(
-                f"  decisions:     {Decision.objects.filter(status='pending').count()} pending, "
-                f"{Decision.objects.filter(status='executed').count()} executed"
-            )
-        except Exception:  # pragma: no cover - operator app always installed
-            pass
-        lines += [
+            f"  decisions:     {Decision.objects.filter(status=Decision.Status.PENDING).count()} pending, "
+            f"{Decision.objects.filter(status=Decision.Status.EXECUTED).count()} executed",
+            f"  discovery:     {OpenRouterModel.objects.count()} OpenRouter entries, "
+            f"{OpenRouterModel.objects.filter(match_status=MatchStatus.MATCHED).count()} matched to direct "
+            "providers (manage.py discovery_report)",
             "",
             "Open the admin:  make run   then  " + settings.LLMOPS_BASE_URL + "/admin/  (user admin / admin)",
         ]
