@@ -1,0 +1,37 @@
+"""`make demo` runs these commands in this order on a fresh database; keep them working together."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from lifecycle.models import RegisteredModel
+from operator_app.models import AuditLog, Decision
+
+pytestmark = pytest.mark.django_db
+CATALOG = "tests/discovery/data/openrouter_catalog_2025-12-02.json"
+
+
+def _call(*args):
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_it_runs_the_demo_sequence_end_to_end():
+    _call("seed_demo", "--admin")
+    _call("run_operator", "--no-llm")
+    _call("fetch_openrouter", "--file", CATALOG)
+    _call("match_catalog", "--no-llm")
+    summary = _call("demo_summary")
+
+    disabled = set(RegisteredModel.objects.filter(enabled=False).values_list("provider", "model_id"))
+    # the dead and decommissioned demo models were disabled unattended, with audit rows
+    assert ("openai", "gpt-4.5-preview") in disabled and ("groq", "llama-3.1-70b-specdec") in disabled
+    assert AuditLog.objects.filter(action="disable", status="applied").count() == len(disabled)
+    # provider-wide credentials (mistral) and billing (deepinfra) problems never disable models
+    assert not {p for p, _ in disabled} & {"mistral", "deepinfra"}
+    assert Decision.objects.filter(status="pending").exists()
+    assert re.search(r"registry:\s+43 models \(\d+ disabled\)", summary)
+    assert re.search(r"discovery:\s+335 OpenRouter entries, [1-9]\d* matched", summary)
