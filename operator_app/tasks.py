@@ -1,15 +1,26 @@
 """Celery entry points of the operator app (thin: the work is operator_app.engine)."""
 
+import logging
+
 from celery import shared_task
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="operator_app.tasks.run_operator")
 def run_operator(*, providers=None, dry_run=False, use_llm=True):
     """One operator pass; returns the run summary (JSON-able) for the result backend and logs."""
     from operator_app.engine import operator_run
+    from operator_app.locking import LockBusy
     from operator_app.summary import report_json
 
-    report = operator_run(providers=providers, dry_run=dry_run, use_llm=use_llm, trigger="celery")
+    try:
+        report = operator_run(providers=providers, dry_run=dry_run, use_llm=use_llm, trigger="celery")
+    except LockBusy as exc:
+        # Another pass (a command, or a worker past the Redis job lock) is running: that pass
+        # does this job's work, so this is a skip like the job lock's, not a failure to record.
+        logger.info("run_operator: %s; skipped", exc)
+        return {"skipped": "locked", "reason": str(exc)}
     summary = report_json(report)
     summary.pop("decisions", None)
     return summary

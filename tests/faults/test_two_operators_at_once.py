@@ -1,0 +1,103 @@
+"""Two workers running the operator at once: the database lock admits one pass.
+
+On PostgreSQL two threads (two connections) race for real. SQLite serialises writers
+through one file lock, so the race there would test SQLite, not us; instead a second
+pass is started *inside* the first one (from its LLM progress callback, while the first
+holds the lock), through the engine, the management command and the Celery task.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, connections
+
+from operator_app.engine import operator_run
+from operator_app.locking import LockBusy
+from operator_app.models import Decision, OperatorLock, OperatorRun
+from tests.operator_app.fake_llm import FakeLLM, Reply, answers, request_situations
+
+from .support import AS_OF, llm_settings, seed_fleet
+
+
+def slow_disable_everything(request, number):
+    """An LLM that takes a moment (so passes overlap) and answers disable 0.99 for everything."""
+    reply = answers([{"situation_id": s["id"], "action": "disable", "confidence": 0.99, "reasoning": "gone",
+                      "suggested_model_id": None} for s in request_situations(request)])
+    return Reply(status=reply.status, body=reply.body, delay=0.4)
+
+
+def _assert_one_live_decision_per_model():
+    live = Counter(Decision.objects.filter(status__in=["pending", "approved"]).values_list("provider", "model_id"))
+    assert live and all(n == 1 for n in live.values()), live
+    executed = Counter(Decision.objects.filter(status="executed").values_list("provider", "model_id"))
+    assert all(n == 1 for n in executed.values()), executed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_threads_race_and_exactly_one_pass_runs():
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers with a file lock; the in-pass overlap test below covers it")
+    seed_fleet()
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def worker():
+        try:
+            barrier.wait(timeout=5)
+            report = operator_run(as_of=AS_OF, trigger="celery")
+            outcomes.append(("ran", report.run.pk))
+        except LockBusy as exc:
+            outcomes.append(("refused", str(exc)))
+        except Exception as exc:  # anything else is a failure of the test
+            outcomes.append(("error", repr(exc)))
+        finally:
+            connections.close_all()
+
+    with FakeLLM(slow_disable_everything) as server, llm_settings(server):
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+    kinds = sorted(kind for kind, _ in outcomes)
+    assert kinds == ["ran", "refused"], outcomes
+    assert "another operator pass is running" in next(text for kind, text in outcomes if kind == "refused")
+    assert len(server.requests) == 1  # the refused pass never reached the LLM
+    assert OperatorRun.objects.count() == 1 and OperatorRun.objects.get().status == "succeeded"
+    _assert_one_live_decision_per_model()
+    assert not OperatorLock.objects.exists()  # released
+
+
+@pytest.mark.django_db
+def test_a_pass_started_while_another_holds_the_lock_is_refused_cleanly():
+    from llmops.celery import app
+
+    seed_fleet()
+    app.loader.import_default_modules()
+    task = app.tasks["operator_app.tasks.run_operator"]
+    attempts = []
+
+    def second_pass(done, total):
+        # Called by the first pass between LLM batches, while it holds the lock.
+        with pytest.raises(LockBusy, match="another operator pass is running"):
+            operator_run(as_of=AS_OF, use_llm=False)
+        with pytest.raises(CommandError, match="another operator pass is running"):
+            call_command("run_operator", "--no-llm", stdout=StringIO(), stderr=StringIO())
+        attempts.append(task(use_llm=False))  # the Celery task's body at the same moment
+
+    with FakeLLM(slow_disable_everything) as server, llm_settings(server):
+        first = operator_run(as_of=AS_OF, progress=second_pass)
+    assert attempts and attempts[0]["skipped"] == "locked"  # a clean skip, not a crash or a failure record
+    runs = list(OperatorRun.objects.all())
+    assert [r.pk for r in runs] == [first.run.pk] and runs[0].status == "succeeded"
+    _assert_one_live_decision_per_model()
+    assert not OperatorLock.objects.exists()
+    from llmops.models import JobFailure
+
+    assert not JobFailure.objects.exists()
