@@ -117,6 +117,17 @@ FLEET: list[Scenario] = [
 # Providers whose catalog the demo lists completely (absence there is evidence).
 COMPLETE_CATALOGS = ("openai", "groq", "anthropic", "bedrock", "fireworks", "together", "deepinfra", "mistral")
 
+# Models the providers list that the fleet does not benchmark yet (real IDs of 2025-12-02),
+# so discovery has new models to match against them.
+CATALOG_ONLY = {
+    "openai": ["gpt-5.1", "gpt-5-mini", "gpt-5-nano"],
+    "anthropic": ["claude-opus-4-5"],
+    "groq": ["moonshotai/kimi-k2-instruct-0905", "openai/gpt-oss-20b"],
+    "fireworks": ["accounts/fireworks/models/kimi-k2-thinking", "accounts/fireworks/models/gpt-oss-120b"],
+    "together": ["openai/gpt-oss-120b", "moonshotai/Kimi-K2-Instruct"],
+    "deepinfra": ["zai-org/GLM-4.5"],
+}
+
 
 def _timeline(as_of: datetime) -> list[datetime]:
     start = as_of - timedelta(days=DAYS)
@@ -203,7 +214,7 @@ def seed_demo(*, as_of: datetime | None = None, seed: int = 42) -> dict:
 
     catalog_rows = 0
     for provider in COMPLETE_CATALOGS:
-        listed = [s.model_id for s in FLEET if s.provider == provider and s.listed]
+        listed = [s.model_id for s in FLEET if s.provider == provider and s.listed] + CATALOG_ONLY.get(provider, [])
         existing = set(
             ProviderCatalogEntry.objects.filter(provider=provider).values_list("model_id", flat=True)
         )
