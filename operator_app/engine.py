@@ -127,11 +127,11 @@ def _evidence(proposal: Proposal, *, situation: Situation | None, as_of: datetim
         "samples": model_samples([s]),
     }
     if situation is not None:
-        evidence["situation"] = {
-            "key": situation.key, "kind": situation.kind, "models": len(situation.members),
-            "provider_context": situation.evidence.get("provider_context"),
-            "catalog": situation.evidence.get("catalog"),
-        }
+        evidence["situation"] = {"key": situation.key, "kind": situation.kind, "models": len(situation.members)}
+        # Top level: the admin's evidence table and the health report's provider-issues query
+        # (evidence__provider_context__provider_problem) read them there.
+        evidence["provider_context"] = situation.evidence.get("provider_context")
+        evidence["catalog"] = situation.evidence.get("catalog")
     if proposal.fallback_reason:
         evidence["fallback_reason"] = proposal.fallback_reason
     return evidence
