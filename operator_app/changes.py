@@ -149,6 +149,28 @@ def audit_record(*, action: str, actor: Actor, reason: str = "", provider: str =
     return _audit_finish(audit)
 
 
+def audit_records(*, actor: Actor, entries: list[dict]) -> list[AuditLog]:
+    """`audit_record` for many reviews at once: one bulk insert instead of two writes each.
+
+    A review's change is the conditional update that claimed it, which has already landed,
+    so the rows are written `applied`. Each entry: action, provider, model_id, and
+    optionally reason, decision, run, after.
+    """
+    now = timezone.now()
+    user = actor.user if getattr(actor.user, "pk", None) else None
+    rows = [
+        AuditLog(at=now, actor_type=actor.type, actor=actor.name, user=user, action=e["action"],
+                 provider=e.get("provider", ""), model_id=e.get("model_id", ""), after=e.get("after"),
+                 reason=e.get("reason") or "", status=AuditLog.Status.APPLIED, reversible=False,
+                 decision=e.get("decision"), decision_ref=_ref(e.get("decision")), run=e.get("run"),
+                 run_ref=_ref(e.get("run")))
+        for e in entries
+    ]
+    if rows:
+        AuditLog.objects.bulk_create(rows)
+    return rows
+
+
 # --- changes -----------------------------------------------------------------------------
 
 def registry_disable(*, provider: str, model_id: str, reason: str, disabled_class: str, actor: Actor,

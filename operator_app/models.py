@@ -90,6 +90,9 @@ class Decision(Document):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(blank=True, default="")
     execution_error = models.TextField(blank=True, default="")
+    # Set by the one conditional update that claims a batch for review, so the claimer can
+    # select exactly the rows it won (no transaction on MongoDB to tell it otherwise).
+    claim_token = models.CharField(max_length=24, blank=True, default="", editable=False)
 
     class Meta:
         db_table = "operator_decisions"

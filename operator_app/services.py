@@ -14,7 +14,8 @@ from datetime import datetime
 from django.utils import timezone
 
 from lifecycle.models import DisabledClass, ModelStatus
-from operator_app.changes import Actor, ChangeError, audit_record, registry_disable
+from llmops.lib.fields import new_object_id
+from operator_app.changes import Actor, ChangeError, audit_records, registry_disable
 from operator_app.models import Action, AuditLog, Decision
 
 logger = logging.getLogger(__name__)
@@ -142,18 +143,20 @@ def _claim_release(decision: Decision, exc: BaseException) -> None:
 
 
 def _claim(*, decision_ids, actor: Actor, status: str, note: str) -> tuple[dict, dict, datetime]:
+    """Claim the pending ones among `decision_ids` with ONE conditional update that also stamps
+    a fresh token, then read them back: a row is ours exactly when it carries our token (a row
+    leaves `pending` once, so no later claim can stamp it again). Constant in the batch size."""
     ids = list(dict.fromkeys(str(i) for i in decision_ids))
-    found = Decision.objects.in_bulk(ids) if ids else {}
     now = timezone.now()
-    claimed = {}
-    for pk in ids:
-        if pk not in found:
-            continue
-        updated = Decision.objects.filter(pk=pk, status=Decision.Status.PENDING).update(
-            status=status, reviewer=actor.user if getattr(actor.user, "pk", None) else None,
-            reviewer_name=actor.name, reviewed_at=now, review_note=note or "",
-        )
-        claimed[pk] = updated == 1
+    if not ids:
+        return {}, {}, now
+    token = new_object_id()
+    Decision.objects.filter(pk__in=ids, status=Decision.Status.PENDING).update(
+        status=status, reviewer=actor.user if getattr(actor.user, "pk", None) else None,
+        reviewer_name=actor.name, reviewed_at=now, review_note=note or "", claim_token=token,
+    )
+    found = Decision.objects.in_bulk(ids)
+    claimed = {pk: decision.claim_token == token for pk, decision in found.items()}
     return found, claimed, now
 
 
@@ -180,22 +183,21 @@ def _review(*, decision_ids, actor: Actor, status: str, note: str):
         if pk is None or pk not in found:
             yield original, None, False, now
             continue
-        decision = found[pk]
-        if claimed.get(pk):
-            decision.status, decision.reviewer_name, decision.reviewed_at = status, actor.name, now
-            decision.review_note = note or ""
-        else:
-            decision.refresh_from_db(fields=["status"])
-        yield original, decision, claimed.get(pk, False), now
+        # Read after the claim: a claimed row already holds our review, any other its current status.
+        yield original, found[pk], claimed.get(pk, False), now
 
 
 def decisions_approve(*, decision_ids, actor: Actor, execute: bool = False, note: str = "",
                       run=None) -> list[DecisionOutcome]:
+    reviewed = list(_review(decision_ids=decision_ids, actor=actor, status=Decision.Status.APPROVED, note=note))
+    claimed_decisions = [decision for _original, decision, claimed, _now in reviewed if claimed]
+    audits = audit_records(actor=actor, entries=[
+        {"action": "approve_decision", "reason": note, "provider": d.provider, "model_id": d.model_id,
+         "decision": d, "run": run, "after": {"action": d.action, "execute": execute}} for d in claimed_decisions
+    ])
+    audit_of = {d.pk: audit for d, audit in zip(claimed_decisions, audits)}
     outcomes = []
-    claimed_decisions = []
-    for original, decision, claimed, _now in _review(
-        decision_ids=decision_ids, actor=actor, status=Decision.Status.APPROVED, note=note
-    ):
+    for original, decision, claimed, _now in reviewed:
         if decision is None:
             outcomes.append(DecisionOutcome(None, False, False, None, f"no decision {original}"))
             continue
@@ -203,10 +205,7 @@ def decisions_approve(*, decision_ids, actor: Actor, execute: bool = False, note
             outcomes.append(DecisionOutcome(decision, False, False, None,
                                             f"not pending (it is {decision.status}); nothing done"))
             continue
-        audit = audit_record(action="approve_decision", actor=actor, reason=note, provider=decision.provider,
-                             model_id=decision.model_id, decision=decision, run=run,
-                             after={"action": decision.action, "execute": execute})
-        claimed_decisions.append(decision)
+        audit = audit_of[decision.pk]
         if execute:
             outcome = decision_execute(decision=decision, actor=actor, run=run)
             outcome.audit = outcome.audit or audit
@@ -222,22 +221,22 @@ def decisions_reject(*, decision_ids, actor: Actor, reason: str) -> list[Decisio
     reason = (reason or "").strip()
     if not reason:
         raise ChangeError("a reason is required to reject a decision")
+    reviewed = list(_review(decision_ids=decision_ids, actor=actor, status=Decision.Status.REJECTED, note=reason))
+    rejected = [decision for _original, decision, claimed, _now in reviewed if claimed]
+    audits = audit_records(actor=actor, entries=[
+        {"action": "reject_decision", "reason": reason, "provider": d.provider, "model_id": d.model_id,
+         "decision": d, "after": {"action": d.action}} for d in rejected
+    ])
+    audit_of = {d.pk: audit for d, audit in zip(rejected, audits)}
     outcomes = []
-    rejected = []
-    for original, decision, claimed, _now in _review(
-        decision_ids=decision_ids, actor=actor, status=Decision.Status.REJECTED, note=reason
-    ):
+    for original, decision, claimed, _now in reviewed:
         if decision is None:
             outcomes.append(DecisionOutcome(None, False, False, None, f"no decision {original}"))
-            continue
-        if not claimed:
+        elif not claimed:
             outcomes.append(DecisionOutcome(decision, False, False, None,
                                             f"not pending (it is {decision.status}); nothing done"))
-            continue
-        audit = audit_record(action="reject_decision", actor=actor, reason=reason, provider=decision.provider,
-                             model_id=decision.model_id, decision=decision, after={"action": decision.action})
-        rejected.append(decision)
-        outcomes.append(DecisionOutcome(decision, True, False, audit, "rejected"))
+        else:
+            outcomes.append(DecisionOutcome(decision, True, False, audit_of[decision.pk], "rejected"))
     model_status_mirror(decisions=rejected)
     return outcomes
 
