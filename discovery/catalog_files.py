@@ -96,8 +96,19 @@ def load_json_file(path: str | Path):
         raise CatalogInvalid(f"{path} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
 
 
+def _validated_file(path: str | Path, validate):
+    """`validate` the JSON in `path`; an invalid document's error names the file."""
+    payload = load_json_file(path)
+    try:
+        return validate(payload)
+    except CatalogInvalid as exc:
+        named = CatalogInvalid(f"{path}: {exc}")
+        named.errors = exc.errors
+        raise named from None
+
+
 def openrouter_catalog_load(path: str | Path) -> list[dict]:
-    return openrouter_catalog_validate(load_json_file(path))
+    return _validated_file(path, openrouter_catalog_validate)
 
 
 def catalog_entries(items: list[dict]) -> list[CatalogEntry]:
@@ -159,4 +170,4 @@ def provider_catalogs_validate(payload) -> ProviderCatalogsFile:
 
 
 def provider_catalogs_load(path: str | Path) -> ProviderCatalogsFile:
-    return provider_catalogs_validate(load_json_file(path))
+    return _validated_file(path, provider_catalogs_validate)
