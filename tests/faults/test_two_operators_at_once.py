@@ -1,4 +1,5 @@
-"""Two workers running the operator at once: the database lock admits one pass.
+"""Two workers running the operator at once (the database lock admits one pass), and two admins
+approving the same batch of a pass (each decision executes once).
 
 On PostgreSQL two threads (two connections) race for real. SQLite serialises writers
 through one file lock, so the race there would test SQLite, not us; instead a second
@@ -101,3 +102,53 @@ def test_a_pass_started_while_another_holds_the_lock_is_refused_cleanly():
     from llmops.models import JobFailure
 
     assert not JobFailure.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_approving_the_same_batch_of_a_pass_execute_it_once():
+    """After a full pass left its disables for review, two admins approve the whole batch at once."""
+    from django.contrib.auth import get_user_model
+    from django.test import override_settings
+
+    from operator_app.changes import Actor
+    from operator_app.models import AuditLog
+    from operator_app.services import decisions_approve
+
+    from .support import disabled_keys
+
+    seed_fleet()
+    with override_settings(OPENAI_API_KEY="", OPERATOR_AUTO_EXECUTE=False):
+        operator_run(as_of=AS_OF)
+    batch = list(Decision.objects.filter(status="pending").values_list("pk", flat=True))
+    disables = set(Decision.objects.filter(status="pending", action="disable").values_list("provider", "model_id"))
+    assert disables and not disabled_keys()
+    actors = [Actor.for_user(get_user_model().objects.create_user(name)) for name in ("alice", "bob")]
+    outcomes = {}
+
+    def approve(actor, barrier=None):
+        try:
+            if barrier:
+                barrier.wait(timeout=5)
+            outcomes[actor.name] = decisions_approve(decision_ids=batch, actor=actor, execute=True)
+        finally:
+            if barrier:
+                connections.close_all()
+
+    if connection.vendor == "sqlite":  # one writer at a time: the second approval comes right after
+        for actor in actors:
+            approve(actor)
+    else:
+        barrier = threading.Barrier(2)
+        threads = [threading.Thread(target=approve, args=(a, barrier)) for a in actors]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+    claimed = [o for outs in outcomes.values() for o in outs if o.claimed]
+    assert len(claimed) == len(batch)  # every decision claimed by exactly one admin
+    assert disabled_keys() == disables
+    applied = Counter(AuditLog.objects.filter(action="disable", status="applied").values_list("provider", "model_id"))
+    assert set(applied) == disables and set(applied.values()) == {1}
+    assert AuditLog.objects.filter(action="approve_decision").count() == len(batch)
+    assert Counter(Decision.objects.filter(pk__in=batch).values_list("status", flat=True)) == {
+        "executed": len(disables), "approved": len(batch) - len(disables)}
