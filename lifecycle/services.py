@@ -72,11 +72,14 @@ def signals_summary(snapshot: ModelSnapshot, snapset: SnapshotSet, verdict: Verd
     }
 
 
-def model_status_write(*, snapset: SnapshotSet, verdicts: dict) -> int:
+def model_status_write(*, snapset: SnapshotSet, verdicts: dict, operator_decisions: dict | None = None) -> int:
     """Create or update the model_status row of every model in `snapset`; returns rows written.
 
-    A model without a verdict in `verdicts` is classified here.
+    A model without a verdict in `verdicts` is classified here. `operator_decisions`
+    ((provider, model_id) -> document) seeds operator_decision on rows created here only,
+    so a first pass does not write every new row a second time to mirror its decision.
     """
+    operator_decisions = operator_decisions or {}
     annotate_snapset(snapset)
     providers = {m.provider for m in snapset.models}
     if not providers:
@@ -92,14 +95,17 @@ def model_status_write(*, snapset: SnapshotSet, verdicts: dict) -> int:
         if row is None:
             to_create.append(ModelStatus(provider=snapshot.provider, model_id=snapshot.model_id,
                                          lifecycle_status=verdict.lifecycle_status, signals=signals,
-                                         computed_at=snapset.as_of))
+                                         computed_at=snapset.as_of,
+                                         operator_decision=operator_decisions.get(snapshot.key)))
             continue
         if (row.lifecycle_status, row.signals, row.computed_at) == (verdict.lifecycle_status, signals, snapset.as_of):
             continue
         row.lifecycle_status, row.signals, row.computed_at = verdict.lifecycle_status, signals, snapset.as_of
         to_update.append(row)
     if to_create:
-        ModelStatus.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
+        # No batch_size: as few INSERTs as the backend allows (one on PostgreSQL and MongoDB;
+        # SQLite is held to Django's 999 variables per statement).
+        ModelStatus.objects.bulk_create(to_create)
     if to_update:
         ModelStatus.objects.bulk_update(to_update, ["lifecycle_status", "signals", "computed_at"],
                                         batch_size=BATCH_SIZE)

@@ -315,9 +315,6 @@ def _pass(report: RunReport, *, snapset, providers, model_keys, progress, llm) -
     with stage("persist"):
         from lifecycle.services import model_status_write
 
-        # model_status records the classifier's view (lifecycle status, its verdict);
-        # the operator's decision goes to operator_decision below.
-        model_status_write(snapset=snapset, verdicts=report.classifier_verdicts)
         persisted = decisions_persist(run=run, proposals=report.proposals, as_of=as_of, providers=providers)
         report.decisions_created = len(persisted.created)
         report.superseded = persisted.superseded
@@ -325,6 +322,11 @@ def _pass(report: RunReport, *, snapset, providers, model_keys, progress, llm) -
             decision = persisted.by_key.get(proposal.key)
             if decision is not None:
                 proposal.decision_id = decision.pk
+        # model_status records the classifier's view (lifecycle status, its verdict); the
+        # operator's decision is mirrored to operator_decision after execution. Rows created
+        # now start with it, so the mirror rewrites only what execution changed.
+        model_status_write(snapset=snapset, verdicts=report.classifier_verdicts,
+                           operator_decisions=_mirror_docs(report.proposals, persisted.by_key, as_of=as_of))
     with stage("execute"):
         allowed = [persisted.by_key[p.key] for p in report.proposals if p.policy.auto_execute and p.key in persisted.by_key]
         by_decision = {p.decision_id: p for p in report.proposals if p.decision_id}
@@ -336,12 +338,23 @@ def _pass(report: RunReport, *, snapset, providers, model_keys, progress, llm) -
                 if proposal is not None:
                     proposal.executed = outcome.executed
                     proposal.execution_message = outcome.message
-        docs = {}
-        for proposal in report.proposals:
-            if proposal.action == "ignore":
-                docs[proposal.key] = {
-                    "action": "ignore", "confidence": round(proposal.confidence, 4), "reasoning": proposal.reasoning,
-                    "suggested_at": as_of.isoformat(), "suggested_by": proposal.suggested_by, "status": "none",
-                    "executed_at": None,
-                }
-        model_status_mirror(decisions=list(persisted.by_key.values()), docs=docs)
+        model_status_mirror(decisions=list(persisted.by_key.values()), docs=_ignore_docs(report.proposals, as_of=as_of))
+
+
+def _ignore_docs(proposals, *, as_of) -> dict:
+    return {
+        p.key: {
+            "action": "ignore", "confidence": round(p.confidence, 4), "reasoning": p.reasoning,
+            "suggested_at": as_of.isoformat(), "suggested_by": p.suggested_by, "status": "none", "executed_at": None,
+        }
+        for p in proposals if p.action == "ignore"
+    }
+
+
+def _mirror_docs(proposals, by_key: dict, *, as_of) -> dict:
+    """operator_decision as the mirror would write it before execution, per model."""
+    from operator_app.services import decision_mirror_doc
+
+    docs = _ignore_docs(proposals, as_of=as_of)
+    docs.update({key: decision_mirror_doc(decision) for key, decision in by_key.items()})
+    return docs

@@ -307,7 +307,7 @@ def decisions_persist(*, run, proposals: list, as_of: datetime, providers=None) 
             status=Decision.Status.SUPERSEDED
         )
     if created:
-        Decision.objects.bulk_create(created, batch_size=500)
+        Decision.objects.bulk_create(created)  # as few INSERTs as the backend allows
     if refreshed:
         Decision.objects.bulk_update(refreshed, ["auto_execute", "auto_execute_reason"], batch_size=500)
     return PersistResult(created=created, reused=reused, superseded=len(supersede), by_key=by_key)
