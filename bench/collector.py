@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import sys
 
-# Run as a script, bench/ is sys.path[0]; bench/operator.py would then shadow the
-# standard library's `operator` module, so drop bench/ before importing anything else.
+# Run as a script, bench/ is sys.path[0]; keep it off the path so no bench script can
+# shadow a module (bench/discovery.py is named like the discovery app).
 sys.path[:] = [p for p in sys.path if not p.rstrip("/").endswith("/bench") and p != "bench"]
 
 import argparse  # noqa: E402
