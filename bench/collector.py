@@ -50,7 +50,7 @@ def _database_url(cli: str | None) -> str:
                 if candidate is cli:
                     sys.exit(f"refusing {candidate!r}: the benchmark wipes its tables, so the database name "
                              "must contain 'bench'")
-                print(f"note: ignoring a database URL without 'bench' in its name; using the next choice",
+                print("note: ignoring a database URL without 'bench' in its name; using the next choice",
                       file=sys.stderr)
                 continue
             return candidate

@@ -64,7 +64,7 @@ def main(argv=None) -> int:
     print(f"  match all (index build + {len(entries)} entries), {len(timings)} runs: "
           f"best {best * 1000:.1f} ms, median {median * 1000:.1f} ms, "
           f"{median / max(1, len(entries)) * 1e6:.0f} µs/entry")
-    print(f"  outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) +
+    print("  outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) +
           f"; {pairs} (entry, provider) matches")
     verdict = "OK" if median <= TARGET_SECONDS else "OVER TARGET"
     print(f"  target ≤ {TARGET_SECONDS:.0f} s: {verdict}")

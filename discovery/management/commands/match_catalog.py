@@ -8,7 +8,6 @@ Two modes:
 """
 
 import json
-import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
