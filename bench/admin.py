@@ -105,7 +105,7 @@ def main(argv=None) -> int:
     parser.add_argument("--database-url", default="sqlite:///var/bench_admin.sqlite3")
     args = parser.parse_args(argv)
     url = op._check_url(args.database_url)
-    op._setup(url)
+    op.django_setup(url)
     from django.conf import settings
     from django.db import connection
     from django.test import Client

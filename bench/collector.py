@@ -30,6 +30,8 @@ from pathlib import Path  # noqa: E402
 from urllib.parse import urlparse  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.common import django_setup, progress  # noqa: E402
 DEFAULT_URL = "sqlite:///var/bench.sqlite3"
 AS_OF = datetime(2026, 11, 26, 8, tzinfo=timezone.utc)
 PROVIDERS = ("openai", "anthropic", "groq", "together", "fireworks", "deepinfra", "mistral", "bedrock", "xai",
@@ -57,41 +59,7 @@ def _database_url(cli: str | None) -> str:
     return DEFAULT_URL
 
 
-def _ensure_postgres_database(url: str) -> None:
-    import psycopg
 
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _setup(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "llmops.settings")
-    os.chdir(ROOT)
-    sys.path.insert(0, str(ROOT))
-    if url.startswith(("postgres://", "postgresql://")):
-        _ensure_postgres_database(url)
-    (ROOT / "var").mkdir(exist_ok=True)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-
-
-def _progress(label: str, done: int, total: int) -> None:
-    if sys.stderr.isatty():
-        width = 30
-        filled = int(width * done / total) if total else width
-        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
 
 
 def generate(n: int, *, seed: int = 7, chunk: int = 500) -> dict:
@@ -149,7 +117,7 @@ def generate(n: int, *, seed: int = 7, chunk: int = 500) -> dict:
         BenchmarkError.objects.bulk_create(errors, batch_size=2000)
         counts["results"] += len(results)
         counts["errors"] += len(errors)
-        _progress(f"generate {n}", min(start + chunk, n), n)
+        progress(f"generate {n}", min(start + chunk, n), n)
     for provider, ids in listed.items():
         ProviderCatalogSync.objects.create(provider=provider, started_at=AS_OF - timedelta(hours=2),
                                            finished_at=AS_OF - timedelta(hours=2), status="complete", complete=True)
@@ -195,7 +163,7 @@ def main(argv=None) -> int:
     if any(n <= 0 for n in args.models):
         parser.error("--models must be positive")
     url = _database_url(args.database_url)
-    _setup(url)
+    django_setup(url)
     from django.db import connection
 
     print(f"# collector benchmark on {connection.vendor} ({url}); {platform.python_implementation()} "

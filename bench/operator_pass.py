@@ -49,6 +49,8 @@ from pathlib import Path  # noqa: E402
 from urllib.parse import urlparse  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.common import django_setup, progress  # noqa: E402
 AS_OF = datetime(2026, 11, 26, 8, tzinfo=timezone.utc)
 SEED_VERSION = "bench-seed/2"
 SLOTS = [AS_OF - timedelta(hours=3 * k) for k in range(56)]  # 7 days, every 3 hours
@@ -81,41 +83,7 @@ def _check_url(url: str) -> str:
     return url
 
 
-def _ensure_postgres_database(url: str) -> None:
-    import psycopg
 
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _setup(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "llmops.settings"
-    os.chdir(ROOT)
-    sys.path.insert(0, str(ROOT))
-    (ROOT / "var").mkdir(exist_ok=True)
-    if url.startswith(("postgres://", "postgresql://")):
-        _ensure_postgres_database(url)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-
-
-def _progress(label: str, done: int, total: int) -> None:
-    if sys.stderr.isatty():
-        width = 30
-        filled = int(width * done / total) if total else width
-        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
 
 
 # --- seeding (bench infrastructure: raw bulk inserts, not product code) -------------
@@ -279,7 +247,7 @@ def seed(n: int, *, seed_value: int = 7, chunk: int = 2000) -> dict:
         cat.insert(catalog)
         counts["results"] += len(results)
         counts["errors"] += len(errors)
-        _progress(f"seed {n:,}", min(start + chunk, n), n)
+        progress(f"seed {n:,}", min(start + chunk, n), n)
     ProviderCatalogSync.objects.bulk_create([
         ProviderCatalogSync(provider=p, source=seeded_marker(n), status="complete", complete=True, started_at=seen,
                             finished_at=seen, count=n // len(PROVIDERS)) for p in PROVIDERS])
@@ -450,7 +418,7 @@ def measure(n: int, *, latency: float, naive_sample: int) -> dict:
 def _one(args) -> None:
     """Child process: seed if asked (cached), or measure one N on one database."""
     url = _check_url(args.database_url)
-    _setup(url)
+    django_setup(url)
     import logging
 
     logging.getLogger("httpx2").setLevel(logging.WARNING)  # one INFO line per LLM request otherwise

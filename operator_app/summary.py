@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 
 from operator_app import policy
 
@@ -89,22 +88,3 @@ def report_text(report) -> str:
     timings = ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items())
     lines.append(f"  timings: {timings}")
     return "\n".join(lines)
-
-
-class ProgressBar:
-    """A one-line progress bar on stderr, drawn only on a TTY."""
-
-    def __init__(self, label: str, stream=None, width: int = 30):
-        self.stream = stream or sys.stderr
-        self.label = label
-        self.width = width
-        self.enabled = hasattr(self.stream, "isatty") and self.stream.isatty()
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or not total:
-            return
-        filled = int(self.width * done / total)
-        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total}")
-        if done >= total:
-            self.stream.write("\n")
-        self.stream.flush()

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from discovery import catalog_files, llm
 from discovery.matching import Matcher
-from discovery.progress import Progress
+from llmops.lib.progress import ProgressBar
 
 
 class Command(BaseCommand):
@@ -48,7 +48,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         catalogs = providers.catalogs()
         matcher = Matcher(catalogs)
-        progress = Progress(len(entries), "matching", stream=self.stderr._out)
+        progress = ProgressBar("matching", total=len(entries), stream=self.stderr._out).advance
         results = matcher.match_all(entries, as_of=providers.as_of, progress=progress)
         llm_note = ""
         client = None if opts["no_llm"] else llm.llm_client()
@@ -92,7 +92,7 @@ class Command(BaseCommand):
 
         total = OpenRouterModel.objects.filter(match_status__in=UNRESOLVED).count() if not opts["rematch"] \
             else OpenRouterModel.objects.count()
-        progress = Progress(total, "matching", stream=self.stderr._out)
+        progress = ProgressBar("matching", total=total, stream=self.stderr._out).advance
         report = catalog_match(use_llm=not opts["no_llm"], rematch=opts["rematch"], dry_run=opts["dry_run"],
                                progress=progress)
         if opts["format"] == "json":

@@ -8,24 +8,12 @@ from django.utils import timezone
 
 from lifecycle.services import signals_collect
 from lifecycle.snapshots import SnapshotFormatError, parse_datetime
+from llmops.lib.progress import ProgressBar
 
 
-class _Progress:
-    """A one-line progress bar on stderr, only when stderr is a terminal."""
-
-    def __init__(self, stream):
-        self.stream = stream
-        self.enabled = hasattr(stream, "isatty") and stream.isatty()
-
-    def __call__(self, step, done, total):
-        if not self.enabled:
-            return
-        width = 30
-        filled = int(width * done / total) if total else width
-        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {step:<24}")
-        if done >= total:
-            self.stream.write("\n")
-        self.stream.flush()
+def _collect_progress():
+    bar = ProgressBar("collecting", stream=sys.stderr)
+    return lambda step, done, total: bar.update(done, total, note=step)
 
 
 class Command(BaseCommand):
@@ -59,7 +47,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--export: directory {parent} does not exist")
 
         report = signals_collect(as_of=as_of, window_hours=window, providers=options["providers"],
-                                 export_path=export, progress=_Progress(sys.stderr))
+                                 export_path=export, progress=_collect_progress())
         snapset = report.snapset
         out = self.stdout
         out.write(f"Signals as of {as_of:%Y-%m-%d %H:%M} UTC over {window or settings.SIGNAL_WINDOW_HOURS}h: "
