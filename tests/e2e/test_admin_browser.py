@@ -69,18 +69,23 @@ def _fleet():
 
 def test_it_lets_an_operator_bulk_approve_pending_decisions(live_server, browser):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    # A click returns before the next page loads: wait for the page, never read the old one.
+    wait = WebDriverWait(browser, 15)
 
     _fleet()
     browser.get(f"{live_server.url}/admin/login/?next=/admin/operator_app/decision/")
     browser.find_element(By.NAME, "username").send_keys("olga")
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
-    assert "decision" in browser.title.lower()
+    # (the login page's own URL holds ?next=…/decision/, so wait on the title)
+    wait.until(lambda driver: "decision" in driver.title.lower())
 
     # filter: pending only
     browser.find_element(By.CSS_SELECTOR, "#changelist-filter a[href*='status__exact=pending']").click()
-    assert "status__exact=pending" in browser.current_url
+    wait.until(EC.url_contains("status__exact=pending"))
     rows = browser.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")
     assert len(rows) == 2
 
