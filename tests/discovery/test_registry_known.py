@@ -1,22 +1,15 @@
 """A provider ID we already benchmark is not a new model, whatever OpenRouter calls it."""
 
-from datetime import datetime, timezone
 
 import pytest
 
 from discovery import services
 from discovery.models import OpenRouterModel
 from lifecycle.models import RegisteredModel
-from tests.discovery.conftest import CATALOG_FILE, PROVIDERS_FILE
+from tests.discovery.conftest import SAMPLE_AS_OF
 
 pytestmark = pytest.mark.django_db
-T0 = datetime(2025, 12, 2, 7, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def stored():
-    services.openrouter_fetch(file=str(CATALOG_FILE), as_of=T0)
-    services.provider_catalogs_sync(file=str(PROVIDERS_FILE), as_of=T0)
+T0 = SAMPLE_AS_OF
 
 
 def test_it_drops_registered_provider_ids_and_keeps_the_new_ones(stored):

@@ -1,7 +1,6 @@
 """Stored matching, the report, adding/rejecting matches, and the Celery tasks."""
 
 import json
-from datetime import datetime, timezone
 
 import openai
 import pytest
@@ -12,17 +11,11 @@ from discovery.models import CatalogFetchRun, OpenRouterModel
 from lifecycle.models import RegisteredModel
 from operator_app.changes import Actor
 from operator_app.models import AuditLog
-from tests.discovery.conftest import CATALOG_FILE, PROVIDERS_FILE
+from tests.discovery.conftest import SAMPLE_AS_OF
 from tests.discovery.local_server import Reply
 
 pytestmark = pytest.mark.django_db
-T0 = datetime(2025, 12, 2, 7, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def stored():
-    services.openrouter_fetch(file=str(CATALOG_FILE), as_of=T0)
-    services.provider_catalogs_sync(file=str(PROVIDERS_FILE), as_of=T0)
+T0 = SAMPLE_AS_OF
 
 
 def test_it_writes_match_fields_for_the_stored_catalog(stored):
