@@ -92,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="python of the SecantusDB venv (default: .venv-secantus/bin/python, or $SECANTUS_PYTHON)")
     parser.add_argument("--db", default="llmops_test", help="database name in the URI (default: llmops_test)")
     parser.add_argument("--start-timeout", type=float, default=60.0, help="seconds to wait for the server")
+    parser.add_argument("--unpatched", action="store_true",
+                        help="run plain secantusd-py instead of the launcher (to see what the launcher's patch fixes)")
     parser.add_argument("--log", type=Path, default=None, help="server log file (default: a temporary file)")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARG...]")
     args = parser.parse_args(argv)
@@ -109,8 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_sigterm)
     started = time.monotonic()
     # Its own session: a Ctrl-C at the terminal reaches the command, and this script stops the server.
+    program = [str(Path(args.python).with_name("secantusd-py"))] if args.unpatched else [args.python, str(LAUNCHER)]
     server = subprocess.Popen(
-        [args.python, str(LAUNCHER), "--host", "127.0.0.1", "--port", str(port), "--storage-path", ":memory:"],
+        [*program, "--host", "127.0.0.1", "--port", str(port), "--storage-path", ":memory:"],
         stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
     )
     try:
