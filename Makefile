@@ -5,11 +5,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 STAMP := $(VENV)/.installed
+# SecantusDB, the MongoDB-wire server the MongoDB suites run on, lives in its own venv.
+SECANTUS_VENV := .venv-secantus
+SECANTUS_PY := $(SECANTUS_VENV)/bin/python
+SECANTUS_STAMP := $(SECANTUS_VENV)/.installed
+# Runs a command with DATABASE_URL/MONGODB_URI on a fresh in-memory SecantusDB (tests/mongo/serve.py).
+SERVE_MONGO := $(PY) tests/mongo/serve.py --python $(SECANTUS_PY) --
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/llmops
 # A real OpenRouter /api/v1/models response (2025-12-02), kept in the repo.
 DEMO_CATALOG ?= tests/discovery/data/openrouter_catalog_2025-12-02.json
 
-.PHONY: demo test test-sqlite test-postgres install run worker beat bench clean
+.PHONY: demo test test-sqlite test-postgres test-mongo test-mongo-ci secantus install run worker beat bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +23,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
+$(SECANTUS_STAMP): requirements-mongo-server.txt
+	$(PYTHON) -m venv $(SECANTUS_VENV)
+	$(SECANTUS_PY) -m pip install --quiet --upgrade pip
+	$(SECANTUS_PY) -m pip install --quiet -r requirements-mongo-server.txt
+	touch $(SECANTUS_STAMP)
+
 install: $(STAMP)
+
+secantus: $(SECANTUS_STAMP)
 
 demo: $(STAMP)
 	$(MANAGE) migrate --noinput -v0
@@ -42,6 +56,15 @@ test-postgres: $(STAMP)
 		echo "PostgreSQL not reachable at $(POSTGRES_TEST_URL): skipping the PostgreSQL run (set POSTGRES_TEST_URL)"; \
 	fi
 
+# The whole suite on SecantusDB (slow: see tests/mongo/README.md); SQL-only tests skip there.
+test-mongo: $(STAMP) $(SECANTUS_STAMP)
+	$(SERVE_MONGO) $(PY) -m pytest -q -p tests.mongo.plugin
+
+# The CI MongoDB suite: the tests marked `mongo`, and the live CRUD test (marked `mongo_live`),
+# which runs because serve.py sets MONGODB_URI. CI requires the server with REQUIRE_MONGO=1.
+test-mongo-ci: $(STAMP) $(SECANTUS_STAMP)
+	$(SERVE_MONGO) $(PY) -m pytest -q -p tests.mongo.plugin -m "mongo or mongo_live"
+
 run: $(STAMP)
 	DEBUG=true $(MANAGE) runserver 127.0.0.1:8000
 
@@ -56,4 +79,4 @@ bench: $(STAMP)
 	$(PY) bench/run_all.py
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) $(SECANTUS_VENV) var
