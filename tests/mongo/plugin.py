@@ -6,6 +6,11 @@ Does nothing unless DATABASE_URL is a MongoDB URI, so it is harmless on SQLite/P
   `connection.vendor` branches, raw SQL, threads on PostgreSQL). SQL_ONLY_PENDING lists tests
   that need the marker but do not carry it yet (existing tests are not edited from this
   branch): move the marker into each test and delete its line here.
+- MONGO_FAST_FLUSH=1 replaces the flush that ends every `django_db` test (MongoDB has no
+  transactions, so each one ends in Django's `flush`: a `delete_many` per collection, then the
+  post_migrate signal re-creates content types, permissions and our groups, ~0.6 s of ~0.8 s)
+  with: empty only the collections that hold documents, then re-insert the documents that the
+  test database held right after `migrate` (snapshotted once, same `_id`s). Off by default.
 - MONGO_TEST_TIMEOUT=N (seconds) fails a test phase (setup, call or teardown) that runs longer,
   via SIGALRM; off by default. No timeout plugin is installed, and on SecantusDB a correlated
   `$lookup` can take minutes, so a whole-suite run uses this to stay bounded.
@@ -19,7 +24,24 @@ import signal
 import pytest
 
 #: node ids (relative to the repo root) that are SQL-only by nature; see the module docstring.
-SQL_ONLY_PENDING: dict[str, str] = {}
+#: Found by running the whole suite on SecantusDB (tests/mongo/README.md).
+_COMPILE_CHECK = "the MongoDB compile check records queries on SQL connections only (llmops/lib/mongo_compile.py)"
+_TRIGGERS = "injects faults with SQLite/PostgreSQL triggers"
+SQL_ONLY_PENDING: dict[str, str] = {
+    "tests/llmops/test_fields.py::test_it_stores_varchar_24_in_column__id_on_sql": "SQL column type and introspection",
+    "tests/llmops/test_fields.py::test_it_is_an_objectid_on_mongodb": "expects the default connection to be SQL",
+    "tests/llmops/test_fields.py::test_it_compiles_pk_and_fk_lookups_to_objectids_for_mongodb": _COMPILE_CHECK,
+    "tests/llmops/test_mongo_compile.py::test_it_compiles_supported_queries_into_pipelines": _COMPILE_CHECK,
+    "tests/llmops/test_mongo_compile.py::test_it_fails_on_extra": _COMPILE_CHECK,
+    "tests/llmops/test_mongo_compile.py::test_it_fails_on_update_across_collections": _COMPILE_CHECK,
+    "tests/llmops/test_mongo_compile.py::test_it_saves_only_declared_fields_so_undeclared_document_fields_survive": _COMPILE_CHECK,
+    "tests/llmops/test_mongo_compile.py::test_it_compiles_update_fields_to_a_narrow_set": _COMPILE_CHECK,
+    "tests/llmops/test_mongo_compile.py::test_it_compiles_grouped_aggregations_and_f_updates": _COMPILE_CHECK,
+    # These three already skip themselves on anything but SQLite/PostgreSQL; the marker says why up front.
+    "tests/faults/test_database_error_midway.py::test_the_audit_guard_itself_refuses_an_unaudited_change": _TRIGGERS,
+    "tests/faults/test_database_error_midway.py::test_a_database_error_midway_leaves_nothing_unaudited_and_a_rerun_completes_the_rest": _TRIGGERS,
+    "tests/faults/test_database_error_midway.py::test_an_admin_approval_hitting_a_database_error_can_be_retried": _TRIGGERS,
+}
 
 
 def _on_mongodb(config) -> bool:
@@ -41,6 +63,60 @@ def pytest_collection_modifyitems(config, items):
                 continue
         item.add_marker(pytest.mark.skip(reason=f"SQL-only, not run on MongoDB: {reason or 'see the test'}"))
 
+
+# --- fast flush -----------------------------------------------------------------------------
+
+_post_migrate_snapshot: dict[str, dict[str, list]] = {}  # alias -> collection -> documents
+
+
+def _collections(connection) -> list[str]:
+    return [name for name in connection.database.list_collection_names()
+            if not name.startswith("system.") and name != "django_migrations"]
+
+
+def _install_fast_flush():
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connections
+    from django.test import TransactionTestCase
+    from django_mongodb_backend.creation import DatabaseCreation
+
+    create_test_db = DatabaseCreation.create_test_db
+
+    def create_and_snapshot(self, *args, **kwargs):
+        name = create_test_db(self, *args, **kwargs)
+        database = self.connection.database
+        _post_migrate_snapshot[self.connection.alias] = {
+            collection: docs for collection in _collections(self.connection)
+            if (docs := list(database[collection].find({})))
+        }
+        return name
+
+    flush_teardown = TransactionTestCase._fixture_teardown
+
+    def restore_teardown(self):
+        aliases = list(self._databases_names(include_mirrors=False))
+        if any(alias not in _post_migrate_snapshot for alias in aliases):
+            return flush_teardown(self)
+        for alias in aliases:
+            connection = connections[alias]
+            database = connection.database
+            for collection in _collections(connection):
+                if database[collection].find_one({}, {"_id": 1}) is not None:
+                    database[collection].delete_many({})
+            for collection, docs in _post_migrate_snapshot[alias].items():
+                database[collection].insert_many(docs)
+        ContentType.objects.clear_cache()
+
+    DatabaseCreation.create_test_db = create_and_snapshot
+    TransactionTestCase._fixture_teardown = restore_teardown
+
+
+def pytest_configure(config):
+    if os.environ.get("MONGO_FAST_FLUSH") == "1" and _on_mongodb(config):
+        _install_fast_flush()
+
+
+# --- per-phase timeout ------------------------------------------------------------------------
 
 class PhaseTimeout(Exception):
     pass
