@@ -57,8 +57,11 @@ test-postgres: $(STAMP)
 	fi
 
 # The whole suite on SecantusDB (slow: see tests/mongo/README.md); SQL-only tests skip there.
+# Fast flush between tests (post-migrate snapshot instead of flush + post_migrate); a test phase
+# that runs past MONGO_TEST_TIMEOUT seconds fails instead of hanging the run.
+MONGO_TEST_TIMEOUT ?= 900
 test-mongo: $(STAMP) $(SECANTUS_STAMP)
-	$(SERVE_MONGO) $(PY) -m pytest -q -p tests.mongo.plugin
+	MONGO_FAST_FLUSH=1 MONGO_TEST_TIMEOUT=$(MONGO_TEST_TIMEOUT) $(SERVE_MONGO) $(PY) -m pytest -q -p tests.mongo.plugin
 
 # The CI MongoDB suite: the tests marked `mongo`, and the live CRUD test (marked `mongo_live`),
 # which runs because serve.py sets MONGODB_URI. CI requires the server with REQUIRE_MONGO=1.
