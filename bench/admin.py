@@ -66,8 +66,9 @@ def _fill(start: int, stop: int, rng: random.Random) -> None:
 def _seed_base() -> None:
     from django.contrib.auth import get_user_model
 
-    from lifecycle.models import ModelStatus, RegisteredModel
-    from operator_app.models import AuditLog, Decision, OperatorRun
+    from lifecycle.models import ModelStatus
+    from operator_app.models import Decision, OperatorRun
+    from registry.models import AuditLog, RegisteredModel
 
     for model in (AuditLog, Decision, OperatorRun, ModelStatus, RegisteredModel):
         model.objects.all()._raw_delete(model.objects.db)
@@ -113,9 +114,10 @@ def main(argv=None) -> int:
     from django.urls import reverse
 
     from llmops.lib.admin_actions import MAX_BATCH
-    from operator_app.changes import Actor
-    from operator_app.models import AuditLog, Decision
+    from operator_app.models import Decision
     from operator_app.services import decisions_approve
+    from registry.models import AuditLog
+    from registry.services import Actor
 
     setup_test_environment()  # the test Client needs testserver in ALLOWED_HOSTS
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]

@@ -51,6 +51,7 @@ from urllib.parse import urlparse  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.common import django_setup, progress  # noqa: E402
+
 AS_OF = datetime(2026, 11, 26, 8, tzinfo=timezone.utc)
 SEED_VERSION = "bench-seed/2"
 SLOTS = [AS_OF - timedelta(hours=3 * k) for k in range(56)]  # 7 days, every 3 hours
@@ -174,8 +175,8 @@ class _Inserter:
 
 
 def _wipe_all() -> None:
-    from lifecycle.models import (BenchmarkError, BenchmarkResult, ProviderCatalogEntry, ProviderCatalogSync,
-                                  RegisteredModel)
+    from lifecycle.models import BenchmarkError, BenchmarkResult, ProviderCatalogEntry, ProviderCatalogSync
+    from registry.models import RegisteredModel
 
     _reset_operator_state(registry=False)
     for model in (BenchmarkResult, BenchmarkError, ProviderCatalogEntry, ProviderCatalogSync, RegisteredModel):
@@ -183,8 +184,9 @@ def _wipe_all() -> None:
 
 
 def _reset_operator_state(*, registry: bool = True) -> None:
-    from lifecycle.models import ModelStatus, RegisteredModel
-    from operator_app.models import AuditLog, Decision, OperatorLock, OperatorRun
+    from lifecycle.models import ModelStatus
+    from operator_app.models import Decision, OperatorLock, OperatorRun
+    from registry.models import AuditLog, RegisteredModel
 
     for model in (AuditLog, Decision, OperatorRun, OperatorLock, ModelStatus):
         model.objects.all()._raw_delete(model.objects.db)
@@ -198,7 +200,8 @@ def seeded_marker(n: int) -> str:
 
 
 def is_seeded(n: int) -> bool:
-    from lifecycle.models import ProviderCatalogSync, RegisteredModel
+    from lifecycle.models import ProviderCatalogSync
+    from registry.models import RegisteredModel
 
     return (ProviderCatalogSync.objects.filter(source=seeded_marker(n)).count() == len(PROVIDERS)
             and RegisteredModel.objects.count() == n)
@@ -207,8 +210,8 @@ def is_seeded(n: int) -> bool:
 def seed(n: int, *, seed_value: int = 7, chunk: int = 2000) -> dict:
     from django.db import connection
 
-    from lifecycle.models import (BenchmarkError, BenchmarkResult, ProviderCatalogEntry, ProviderCatalogSync,
-                                  RegisteredModel)
+    from lifecycle.models import BenchmarkError, BenchmarkResult, ProviderCatalogEntry, ProviderCatalogSync
+    from registry.models import RegisteredModel
 
     _wipe_all()
     if connection.vendor == "sqlite":
@@ -337,8 +340,8 @@ def naive_db_sample(keys: list[tuple[str, str]], counter: _QueryCounter) -> tupl
     """Upstream's per-model query set and write, for real, on `keys`: (seconds, queries)."""
     from django.db.models import Count, Max
 
-    from lifecycle.models import (BenchmarkError, BenchmarkResult, ModelStatus, ProviderCatalogEntry,
-                                  RegisteredModel)
+    from lifecycle.models import BenchmarkError, BenchmarkResult, ModelStatus, ProviderCatalogEntry
+    from registry.models import RegisteredModel
 
     since = AS_OF - timedelta(hours=168)
     before = counter.n

@@ -5,8 +5,10 @@ form; its rows change through discovery.services only."""
 from django.contrib import admin, messages
 
 from discovery.models import CatalogFetchRun, MatchStatus, OpenRouterModel
+from discovery.services import openrouter_add_matched, openrouter_reject_match
 from llmops.lib.admin_actions import Effect, Result, confirmed_action
 from llmops.lib.admin_base import ReadOnlyAdmin
+from registry.services import Actor
 
 REJECTABLE = {MatchStatus.NEW, MatchStatus.UNMATCHED, MatchStatus.AMBIGUOUS, MatchStatus.MATCHED}
 
@@ -22,8 +24,8 @@ def _matches_text(row: OpenRouterModel) -> str:
 
 
 def _add_effect(row: OpenRouterModel) -> Effect:
-    if row.match_status != MatchStatus.MATCHED or not row.matches:
-        return Effect(_entry_label(row), f"skipped: not matched (status {row.match_status})", will_act=False)
+    if refusal := row.add_refusal():
+        return Effect(_entry_label(row), f"skipped: {refusal}", will_act=False)
     return Effect(_entry_label(row), f"add {_matches_text(row)} to the registry as DISABLED candidate(s) "
                                      "with the match provenance (audited); a human enables them")
 
@@ -36,16 +38,8 @@ def _reject_effect(row: OpenRouterModel) -> Effect:
                                      "nothing is added to the registry")
 
 
-def _actor(request):
-    from operator_app.changes import Actor
-
-    return Actor.for_user(request.user)
-
-
 def _add(request, ids, reason):
-    from discovery.services import openrouter_add_matched
-
-    outcomes = openrouter_add_matched(entry_ids=ids, actor=_actor(request))
+    outcomes = openrouter_add_matched(entry_ids=ids, actor=Actor.for_user(request.user))
     added = [o for o in outcomes if o.added]
     failed = [o for o in outcomes if not o.added]
     results = []
@@ -59,10 +53,8 @@ def _add(request, ids, reason):
 
 
 def _reject(request, ids, reason):
-    from discovery.services import openrouter_reject_match
-
     try:
-        changed = openrouter_reject_match(entry_ids=ids, actor=_actor(request), reason=reason)
+        changed = openrouter_reject_match(entry_ids=ids, actor=Actor.for_user(request.user), reason=reason)
     except ValueError as exc:
         return [Result(messages.ERROR, str(exc))]
     skipped = len(ids) - changed

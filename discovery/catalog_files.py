@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from discovery.matching import CatalogEntry, ProviderCatalog
+from llmops.lib.dates import parse_iso
 
 PROVIDER_CATALOGS_FORMAT = "llmops-provider-catalogs/1"
 OPENROUTER_ID_RE = re.compile(r"^[A-Za-z0-9][\w.\-~]*/[\w.\-~:]+$")
@@ -163,7 +164,7 @@ def provider_catalogs_validate(payload) -> ProviderCatalogsFile:
     as_of = None
     if payload.get("as_of"):
         try:
-            as_of = datetime.fromisoformat(str(payload["as_of"]).replace("Z", "+00:00"))
+            as_of = parse_iso(str(payload["as_of"]))
         except ValueError:
             raise CatalogInvalid(f"as_of {payload['as_of']!r} is not an ISO 8601 timestamp") from None
     return ProviderCatalogsFile(as_of=as_of, providers=out)

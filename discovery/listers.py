@@ -210,11 +210,6 @@ LISTERS["bedrock"] = lambda **kw: BedrockLister()
 LISTERS["vertex"] = lambda **kw: VertexLister()
 
 
-def register_lister(name: str, factory) -> None:
-    """Extension point: `factory(**http_options) -> Lister` (may raise ListerNotConfigured)."""
-    LISTERS[name] = factory
-
-
 def lister_for(name: str, **http_options) -> Lister:
     if name not in LISTERS:
         raise ListerNotConfigured(f"{name}: no lister registered (known: {', '.join(sorted(LISTERS))})")

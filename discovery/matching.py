@@ -21,9 +21,10 @@ as `candidates` for the LLM step, which may only choose among them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from discovery import names
+from llmops.lib.dates import parse_iso
 
 SKIP_NOT_TEXT = "not-text-output"
 SKIP_ROUTER = "router"
@@ -138,14 +139,11 @@ def skip_reason(entry: CatalogEntry, *, as_of: datetime | None = None) -> str | 
         return SKIP_NOT_TEXT
     if entry.expiration_date and as_of is not None:
         try:
-            expires = datetime.fromisoformat(entry.expiration_date.replace("Z", "+00:00"))
+            expires = parse_iso(entry.expiration_date)
         except ValueError:
             expires = None
-        if expires is not None:
-            if expires.tzinfo is None:
-                expires = expires.replace(tzinfo=timezone.utc)
-            if expires <= as_of:
-                return SKIP_EXPIRED
+        if expires is not None and expires <= as_of:
+            return SKIP_EXPIRED
     return None
 
 

@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils import timezone
 
-from llmops.lib.fields import Document
+from llmops.lib.object_id import Document
 
 
 class MatchStatus(models.TextChoices):
@@ -57,6 +57,13 @@ class OpenRouterModel(Document):
 
     def __str__(self):
         return self.openrouter_id
+
+    def add_refusal(self) -> str | None:
+        """Why this entry's provider IDs cannot be added to the registry, or None: the admin's
+        preview and openrouter_add_matched both ask here."""
+        if self.match_status != MatchStatus.MATCHED or not self.matches:
+            return f"not matched (status {self.match_status})"
+        return None
 
 
 class CatalogFetchRun(Document):

@@ -6,7 +6,7 @@ from django.db.models import Count
 
 from discovery.matching import CatalogEntry, ProviderCatalog
 from discovery.models import CatalogFetchRun, MatchStatus, OpenRouterModel
-from lifecycle.models import ProviderCatalogEntry, ProviderCatalogSync, RegisteredModel
+from lifecycle.models import ProviderCatalogEntry, ProviderCatalogSync
 
 
 def provider_catalogs_current(*, providers=None) -> dict[str, ProviderCatalog]:
@@ -48,14 +48,6 @@ def provider_catalogs_current(*, providers=None) -> dict[str, ProviderCatalog]:
             ids = tuple(sorted(m for m, _, _ in rows))
             catalogs[provider] = ProviderCatalog(provider, ids, complete=False, verified_ids=in_complete)
     return catalogs
-
-
-def registry_model_ids_lower() -> set[str]:
-    return {m.lower() for m in RegisteredModel.objects.values_list("model_id", flat=True)}
-
-
-def registry_keys() -> set[tuple[str, str]]:
-    return set(RegisteredModel.objects.values_list("provider", "model_id"))
 
 
 def openrouter_entry_to_catalog_entry(row: OpenRouterModel) -> CatalogEntry:

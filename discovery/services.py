@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime
+from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.db import IntegrityError
@@ -20,8 +21,11 @@ from discovery import catalog_files, listers, llm, names, selectors
 from discovery.matching import Match, Matcher, MatchResult
 from discovery.models import CatalogFetchRun, MatchStatus, OpenRouterModel
 from lifecycle.models import ProviderCatalogEntry, ProviderCatalogSync
-from lifecycle.taxonomy import sanitize_text
 from llmops.lib import http
+from llmops.lib.llm import llm_client
+from llmops.lib.text import sanitize_text
+from registry.selectors import registry_keys, registry_model_ids_lower
+from registry.services import Actor, ChangeError, audit_record, registry_add
 
 logger = logging.getLogger(__name__)
 
@@ -210,7 +214,24 @@ class MatchReport:
     results: list[MatchResult] = field(default_factory=list)
 
 
-def _apply_llm(results: dict[str, MatchResult], outcome: llm.LlmOutcome, catalogs) -> None:
+def llm_resolve_ambiguous(*, results: dict[str, MatchResult], entries: dict, client, catalogs,
+                          settled=()) -> llm.LlmOutcome:
+    """Let the LLM choose among the candidates the rules left for each ambiguous result, and add
+    its picks to the results as matches (the stored match and the offline replay both use this).
+
+    `entries` maps an OpenRouter ID to what describes it (anything with `name` and
+    `hugging_face_id`); results whose ID is in `settled` are left alone.
+    """
+    ambiguous = [llm.Ambiguous(oid, entries[oid].name, entries[oid].hugging_face_id, r.candidates)
+                 for oid, r in results.items() if oid not in settled and not r.skipped and r.candidates]
+    if not ambiguous:
+        return llm.LlmOutcome()
+    outcome = llm.llm_choose(items=ambiguous, client=client)
+    _picks_apply(results, outcome, catalogs)
+    return outcome
+
+
+def _picks_apply(results: dict[str, MatchResult], outcome: llm.LlmOutcome, catalogs) -> None:
     for pick in outcome.picks:
         result = results.get(pick.openrouter_id)
         if result is None or any(m.provider == pick.provider for m in result.matches):
@@ -222,17 +243,17 @@ def _apply_llm(results: dict[str, MatchResult], outcome: llm.LlmOutcome, catalog
         result.candidates.pop(pick.provider, None)
 
 
-def _drop_registered(results: dict[str, MatchResult], status_of: dict[str, str],
+def _drop_registered(results: dict[str, MatchResult], settled: dict[str, str],
                      registered: set[tuple[str, str]]) -> None:
     """A provider ID we already benchmark is not a new model: drop it from the matches, and
     an entry whose every match is registered is `known` (registry IDs compare case-insensitively)."""
     registered_lower = {(provider, model_id.lower()) for provider, model_id in registered}
     for oid, result in results.items():
-        if oid in status_of or not result.matches:
+        if oid in settled or not result.matches:
             continue
         fresh = [m for m in result.matches if (m.provider, m.model_id.lower()) not in registered_lower]
         if not fresh:
-            status_of[oid] = MatchStatus.KNOWN
+            settled[oid] = MatchStatus.KNOWN
         result.matches = fresh
 
 
@@ -253,13 +274,14 @@ def catalog_match(*, as_of: datetime | None = None, use_llm: bool = True, rematc
     rows = list(rows.order_by("openrouter_id"))
     catalogs = selectors.provider_catalogs_current()
     matcher = Matcher(catalogs)
-    known = selectors.registry_model_ids_lower()
+    known = registry_model_ids_lower()
     results: dict[str, MatchResult] = {}
-    status_of: dict[str, str] = {}
+    # Entries whose status is decided before (or instead of) matching: already in the registry.
+    settled: dict[str, str] = {}
     for row in rows:
         variant_free = names.strip_variant(row.openrouter_id).lower()
         if row.openrouter_id.lower() in known or variant_free in known:
-            status_of[row.openrouter_id] = MatchStatus.KNOWN
+            settled[row.openrouter_id] = MatchStatus.KNOWN
             results[row.openrouter_id] = MatchResult(openrouter_id=row.openrouter_id)
         else:
             results[row.openrouter_id] = matcher.match(selectors.openrouter_entry_to_catalog_entry(row), as_of=as_of)
@@ -267,36 +289,33 @@ def catalog_match(*, as_of: datetime | None = None, use_llm: bool = True, rematc
             progress(1)
     report.considered = len(rows)
 
-    client = client if client is not None else (llm.llm_client() if use_llm else None)
+    client = client if client is not None else (llm_client() if use_llm else None)
     if use_llm and client is not None:
         by_id = {row.openrouter_id: row for row in rows}
-        ambiguous = [llm.Ambiguous(oid, by_id[oid].name, by_id[oid].hugging_face_id, r.candidates)
-                     for oid, r in results.items() if oid not in status_of and not r.skipped and r.candidates]
-        if ambiguous:
-            outcome = llm.llm_choose(items=ambiguous, client=client)
-            _apply_llm(results, outcome, catalogs)
-            report.llm_calls += outcome.calls
-            report.llm_picks += len(outcome.picks)
-            report.llm_discarded += outcome.discarded
-            report.errors += outcome.errors
+        outcome = llm_resolve_ambiguous(results=results, entries=by_id, client=client, catalogs=catalogs,
+                                        settled=settled)
+        report.llm_calls += outcome.calls
+        report.llm_picks += len(outcome.picks)
+        report.llm_discarded += outcome.discarded
+        report.errors += outcome.errors
         if probe_providers is None:
             probe_providers = [p for p, cfg in settings.PROVIDERS.items() if cfg.get("api_key") and p not in catalogs]
         guesses = [llm.GuessItem(oid, by_id[oid].name, by_id[oid].hugging_face_id, provider)
-                   for oid, r in results.items() if oid not in status_of and not r.skipped
+                   for oid, r in results.items() if oid not in settled and not r.skipped
                    for provider in probe_providers]
         if guesses:
             outcome = llm.llm_guess_and_probe(items=guesses, client=client, prober=prober or llm.http_probe)
-            _apply_llm(results, outcome, catalogs)
+            _picks_apply(results, outcome, catalogs)
             report.llm_calls += outcome.calls
             report.llm_picks += len(outcome.picks)
             report.probes += outcome.probes
             report.llm_discarded += outcome.discarded
             report.errors += outcome.errors
 
-    _drop_registered(results, status_of, selectors.registry_keys())
+    _drop_registered(results, settled, registry_keys())
     for row in rows:
         result = results[row.openrouter_id]
-        status = status_of.get(row.openrouter_id) or result.status
+        status = settled.get(row.openrouter_id) or result.status
         report.counts[status] = report.counts.get(status, 0) + 1
         report.results.append(result)
         if dry_run:
@@ -329,57 +348,54 @@ class AddOutcome:
     model_id: str = ""
     audit: object = None
     error: str = ""
+    code: str = ""  # ChangeError.code of the refusal, when there is one
 
     @property
     def added(self) -> bool:
         return self.audit is not None and not self.error
 
 
-def openrouter_add_matched(*, entry_ids, actor) -> list[AddOutcome]:
+def openrouter_add_matched(*, entry_ids, actor: Actor) -> list[AddOutcome]:
     """Add each matched entry's provider IDs to the registry as DISABLED candidates.
 
     The entry is claimed first (matched → added, conditional), so two admins adding the
-    same entry add it once; each registry row goes through operator_app.changes.registry_add,
+    same entry add it once; each registry row goes through registry.services.registry_add,
     which writes the audit record. Discovery never enables anything.
     """
-    from operator_app import changes
-
     outcomes: list[AddOutcome] = []
     for row in OpenRouterModel.objects.filter(pk__in=list(entry_ids)).order_by("openrouter_id"):
-        if row.match_status != MatchStatus.MATCHED or not row.matches:
-            outcomes.append(AddOutcome(row.pk, row.openrouter_id, error=f"not matched (status {row.match_status})"))
+        if refusal := row.add_refusal():
+            outcomes.append(AddOutcome(row.pk, row.openrouter_id, error=refusal))
             continue
         claimed = OpenRouterModel.objects.filter(pk=row.pk, match_status=MatchStatus.MATCHED).update(
             match_status=MatchStatus.ADDED)
         if claimed != 1:
             outcomes.append(AddOutcome(row.pk, row.openrouter_id, error="already handled by someone else"))
             continue
-        added_any = False
+        entry_outcomes = []
         for match in row.matches:
             outcome = AddOutcome(row.pk, row.openrouter_id, match.get("provider", ""), match.get("model_id", ""))
             try:
-                outcome.audit = changes.registry_add(
+                outcome.audit = registry_add(
                     provider=outcome.provider, model_id=outcome.model_id,
                     reason=f"discovered on OpenRouter as {row.openrouter_id}", actor=actor,
                     display_name=row.name,
                     provenance={"openrouter_id": row.openrouter_id, "method": match.get("method", ""),
                                 "confidence": match.get("confidence")},
                 )
-                added_any = True
-            except changes.ChangeError as exc:
-                outcome.error = str(exc)
-            outcomes.append(outcome)
-        if not added_any and not any("already in the registry" in o.error for o in outcomes if o.entry_id == row.pk):
+            except ChangeError as exc:
+                outcome.error, outcome.code = str(exc), exc.code
+            entry_outcomes.append(outcome)
+        outcomes += entry_outcomes
+        if not any(o.added or o.code == ChangeError.ALREADY for o in entry_outcomes):
             # Nothing could be added and nothing was there already: give the entry back.
             OpenRouterModel.objects.filter(pk=row.pk, match_status=MatchStatus.ADDED).update(
                 match_status=MatchStatus.MATCHED)
     return outcomes
 
 
-def openrouter_reject_match(*, entry_ids, actor, reason) -> int:
+def openrouter_reject_match(*, entry_ids, actor: Actor, reason) -> int:
     """Mark entries' matches rejected (audited); returns how many changed."""
-    from operator_app import changes
-
     reason = (reason or "").strip()
     if not reason:
         raise ValueError("a reason is required to reject a match")
@@ -389,8 +405,8 @@ def openrouter_reject_match(*, entry_ids, actor, reason) -> int:
                 match_status=MatchStatus.REJECTED) != 1:
             continue
         changed += 1
-        changes.audit_record(action="reject_match", actor=actor, reason=reason, provider=row.matched_provider,
-                             model_id=row.matched_model_id,
-                             before={"openrouter_id": row.openrouter_id, "match_status": row.match_status},
-                             after={"openrouter_id": row.openrouter_id, "match_status": MatchStatus.REJECTED})
+        audit_record(action="reject_match", actor=actor, reason=reason, provider=row.matched_provider,
+                     model_id=row.matched_model_id,
+                     before={"openrouter_id": row.openrouter_id, "match_status": row.match_status},
+                     after={"openrouter_id": row.openrouter_id, "match_status": MatchStatus.REJECTED})
     return changed

@@ -13,13 +13,8 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from lifecycle.models import (
-    BenchmarkError,
-    BenchmarkResult,
-    ProviderCatalogEntry,
-    ProviderCatalogSync,
-    RegisteredModel,
-)
+from lifecycle.models import BenchmarkError, BenchmarkResult, ProviderCatalogEntry, ProviderCatalogSync
+from registry.models import RegisteredModel
 
 RUN_EVERY = timedelta(hours=3)
 DAYS = 7

@@ -13,14 +13,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, DateTimeField, Max, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from lifecycle.models import (
-    BenchmarkError,
-    BenchmarkResult,
-    ModelStatus,
-    ProviderCatalogEntry,
-    ProviderCatalogSync,
-    RegisteredModel,
-)
+from lifecycle.models import BenchmarkError, BenchmarkResult, ModelStatus, ProviderCatalogEntry, ProviderCatalogSync
 
 ERROR_TS_FIELDS = ("ts", "created_at", "timestamp")
 ERROR_GROUP_FIELDS = ("provider", "model_name", "http_status", "message", "error")
@@ -30,11 +23,6 @@ CATALOG_MAX_AGE = timedelta(days=30)
 
 def _in_providers(qs, providers):
     return qs.filter(provider__in=sorted(providers)) if providers else qs
-
-
-def registry_list(*, providers=None) -> list[dict]:
-    qs = _in_providers(RegisteredModel.objects.all(), providers)
-    return list(qs.order_by().values("provider", "model_id", "enabled", "deprecated"))
 
 
 def results_by_model(*, since: datetime, as_of: datetime, providers=None) -> list[dict]:

@@ -15,12 +15,13 @@ from datetime import datetime
 from pathlib import Path
 
 from lifecycle import selectors
-from lifecycle.classifier import Verdict, classify_model, provider_problem
+from lifecycle.classifier import Verdict, classify_model, classify_snapset, provider_problem
+from lifecycle.collector import collect_snapshots
 from lifecycle.models import ModelStatus
-from lifecycle.signals import collect_snapshots
 from lifecycle.snapshots import ErrorGroup, ModelSnapshot, SnapshotSet, write_snapshot_file
-from lifecycle.snapshots import iso_utc as _iso
-from lifecycle.taxonomy import annotate_snapset, sanitize_text
+from lifecycle.taxonomy import annotate_snapset
+from llmops.lib.dates import iso_utc as _iso
+from llmops.lib.text import sanitize_text
 
 MAX_GROUPS = 10
 BATCH_SIZE = 500
@@ -131,9 +132,7 @@ def signals_collect(*, as_of: datetime, window_hours: int | None = None, provide
     failing export leaves the database as it was.
     """
     snapset = collect_snapshots(as_of=as_of, window_hours=window_hours, providers=providers, progress=progress)
-    from lifecycle.replay import snapset_verdicts
-
-    verdicts = snapset_verdicts(snapset)
+    verdicts = classify_snapset(snapset)
     report = CollectReport(snapset=snapset, verdicts=verdicts)
     if export_path is not None:
         write_snapshot_file(snapset, export_path)

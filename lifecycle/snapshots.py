@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from llmops.lib.dates import iso_utc, parse_iso
 
 FORMAT = "llmops-snapshots/1"
 CATALOG_STATES = ("complete", "partial", "none")
@@ -36,6 +38,13 @@ class ErrorGroup:
     # Earliest occurrence since the model's last success (None: none since). The
     # collector computes it exactly; from a file without it, it is derived.
     streak_first_at: datetime | None = None
+
+    def seen_since(self, moment: datetime | None) -> bool:
+        """Whether this group failed after `moment` (a model's last success; None: it never
+        succeeded, so every failure counts). The one rule of what belongs to a failure streak."""
+        if moment is None:
+            return True
+        return self.last_seen_at is not None and self.last_seen_at > moment
 
 
 @dataclass
@@ -82,6 +91,14 @@ class ModelSnapshot:
     def failures(self) -> int:
         return max(self.runs - self.successes, 0)
 
+    def streak_groups(self) -> list[ErrorGroup]:
+        """Error groups of the current streak: those the collector marked with a streak start, or
+        else those seen since the last success (all of them if the model never succeeded)."""
+        marked = [g for g in self.errors if g.streak_first_at is not None]
+        if marked:
+            return marked
+        return [g for g in self.errors if g.seen_since(self.last_success_at)]
+
 
 @dataclass
 class SnapshotSet:
@@ -94,18 +111,11 @@ class SnapshotSet:
 # --- parsing -------------------------------------------------------------------------
 
 def parse_datetime(value: Any, *, where: str) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if not isinstance(value, str):
-        raise SnapshotFormatError(f"{where}: expected an ISO 8601 timestamp, got {value!r}")
-    text = value.strip().replace("Z", "+00:00")
+    """llmops.lib.dates.parse_iso, with a SnapshotFormatError that names `where`."""
     try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise SnapshotFormatError(f"{where}: invalid timestamp {value!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        return parse_iso(value)
+    except ValueError as exc:
+        raise SnapshotFormatError(f"{where}: {exc}") from None
 
 
 def _int(value: Any, *, where: str, default: int | None = None) -> int | None:
@@ -139,27 +149,24 @@ def _group(data: Any, *, where: str) -> ErrorGroup:
     )
 
 
+def _derived_start(group: ErrorGroup, since: datetime | None) -> datetime | None:
+    """A group's streak start from its grouped times (file replay, no exact data), or None."""
+    if group.last_seen_at is None or not group.seen_since(since):
+        return None
+    first = group.first_seen_at or group.last_seen_at
+    return max(first, since) if since is not None else first
+
+
 def derive_group_streak_starts(snapshot: ModelSnapshot) -> None:
     """Bound each group's streak start by the last success (file replay, no exact data)."""
-    since = snapshot.last_success_at
     for group in snapshot.errors:
-        if group.streak_first_at is not None or group.last_seen_at is None:
-            continue
-        if since is None or group.last_seen_at > since:
-            first = group.first_seen_at or group.last_seen_at
-            group.streak_first_at = max(first, since) if since is not None else first
+        if group.streak_first_at is None:
+            group.streak_first_at = _derived_start(group, snapshot.last_success_at)
 
 
 def derive_streak_start(snapshot: ModelSnapshot) -> datetime | None:
     """First failure since the last success, from grouped errors (file replay)."""
-    since = snapshot.last_success_at
-    starts = []
-    for group in snapshot.errors:
-        if group.last_seen_at is None:
-            continue
-        if since is None or group.last_seen_at > since:
-            first = group.first_seen_at or group.last_seen_at
-            starts.append(max(first, since) if since is not None else first)
+    starts = [start for g in snapshot.errors if (start := _derived_start(g, snapshot.last_success_at))]
     return min(starts) if starts else None
 
 
@@ -266,26 +273,16 @@ def load_snapshot_file(path: str | Path) -> SnapshotSet:
 
 # --- export --------------------------------------------------------------------------
 
-def iso_utc(value: datetime | None) -> str | None:
-    """The file format's timestamp text (UTC, seconds, Z) or None."""
-    if value is None:
-        return None
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-_iso = iso_utc
-
-
 def _group_dict(group: ErrorGroup) -> dict:
     entry = {
         "status": group.status,
         "message": group.message,
         "count": group.count,
-        "first_seen_at": _iso(group.first_seen_at),
-        "last_seen_at": _iso(group.last_seen_at),
+        "first_seen_at": iso_utc(group.first_seen_at),
+        "last_seen_at": iso_utc(group.last_seen_at),
     }
     if group.streak_first_at is not None:
-        entry["streak_first_seen_at"] = _iso(group.streak_first_at)
+        entry["streak_first_seen_at"] = iso_utc(group.streak_first_at)
     return entry
 
 
@@ -316,8 +313,8 @@ def snapshot_to_dict(snapset: SnapshotSet) -> dict:
             "window_hours": m.window_hours,
             "runs": m.runs,
             "successes": m.successes,
-            "last_success_at": _iso(m.last_success_at),
-            "streak_started_at": _iso(m.streak_started_at),
+            "last_success_at": iso_utc(m.last_success_at),
+            "streak_started_at": iso_utc(m.streak_started_at),
             "errors": [_group_dict(g) for g in m.errors],
             "warnings": [_group_dict(g) for g in m.warnings],
             "in_provider_catalog": m.in_provider_catalog,
@@ -329,7 +326,7 @@ def snapshot_to_dict(snapset: SnapshotSet) -> dict:
         if not m.registered:
             entry["registered"] = False
         models.append(entry)
-    return {"format": FORMAT, "as_of": _iso(snapset.as_of), "providers": providers, "models": models}
+    return {"format": FORMAT, "as_of": iso_utc(snapset.as_of), "providers": providers, "models": models}
 
 
 def write_snapshot_file(snapset: SnapshotSet, path: str | Path) -> None:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from lifecycle.taxonomy import sanitize_text
 from llmops.lib.admin_base import ReadOnlyAdmin
+from llmops.lib.text import sanitize_text
 from llmops.models import JobFailure
 
 

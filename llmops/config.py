@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from llmops.lib.text import redact_url
+
 MONGODB_ENGINE = "django_mongodb_backend"
 MONGO_SCHEMES = ("mongodb://", "mongodb+srv://")
 
@@ -107,15 +109,6 @@ class Config:
         if not config.get("EMAIL_BACKEND"):
             raise ImproperlyConfigured(f"{name}: unknown email URL scheme in {redact_url(value)!r}")
         return config
-
-
-def redact_url(url: str) -> str:
-    """Hide the password of a URL before it is shown anywhere."""
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return parts._replace(netloc=netloc).geturl()
-    return url
 
 
 def database_from_url(url: str, *, base_dir: Path, variable: str = "DATABASE_URL") -> dict:

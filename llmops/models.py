@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils import timezone
 
-from llmops.lib.fields import Document
+from llmops.lib.object_id import Document
 
 
 class JobFailure(Document):

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "llmops.apps.LlmopsConfig",
+    "registry",
     "lifecycle",
     "operator_app",
     "discovery",

@@ -1,9 +1,9 @@
-"""Admin for decisions, runs and the audit log.
+"""Admin for decisions and operator runs.
 
 Everything here is read-only as a form: decisions change only through the review actions
-(operator_app.services), the registry only through operator_app.changes, and the audit log
-never. Each action needs its own permission (Decision.Meta / AuditLog.Meta) and goes
-through a confirmation page (llmops.lib.admin_actions).
+(operator_app.services), which change the registry only through registry.services. Each
+action needs its own permission (Decision.Meta) and goes through a confirmation page
+(llmops.lib.admin_actions).
 """
 
 from django.conf import settings
@@ -14,10 +14,13 @@ from django.utils.html import format_html
 
 from llmops.lib.admin_actions import Effect, Result, confirmed_action
 from llmops.lib.admin_base import ReadOnlyAdmin
-from operator_app.admin_display import age, evidence_html, key_values, pretty_json, text_block
-from operator_app.changes import Actor, ChangeError, change_revert
-from operator_app.models import Action, AuditLog, Decision, OperatorRun
+from llmops.lib.admin_display import age, key_values, pretty_json, text_block
+from operator_app.admin_display import evidence_html
+from operator_app.models import Decision, OperatorRun
 from operator_app.services import decisions_approve, decisions_reject
+from registry.models import AuditLog
+from registry.services import Actor, ChangeError
+from registry.vocabulary import Action
 
 
 def _link(url_name: str, pk, text) -> str:
@@ -57,8 +60,8 @@ def _decision_label(d: Decision) -> str:
 
 
 def _approve_effect(d: Decision, *, execute: bool) -> Effect:
-    if d.status != Decision.Status.PENDING:
-        return Effect(_decision_label(d), f"skipped: it is {d.status}, not pending", will_act=False)
+    if refusal := d.execution_refusal():
+        return Effect(_decision_label(d), f"skipped: {refusal}", will_act=False)
     if not execute:
         return Effect(_decision_label(d), "marked approved; the registry is not changed now")
     if d.action == Action.DISABLE:
@@ -71,7 +74,7 @@ def _approve_effect(d: Decision, *, execute: bool) -> Effect:
 def _outcome_results(outcomes, *, verb: str) -> list[Result]:
     done = [o for o in outcomes if o.claimed]
     skipped = [o for o in outcomes if not o.claimed]
-    failed = [o for o in done if o.message.startswith("execution failed")]
+    failed = [o for o in done if o.failed]
     results = []
     ok = [o for o in done if o not in failed]
     if ok:
@@ -124,9 +127,9 @@ approve_and_execute_decisions = confirmed_action(
 reject_decisions = confirmed_action(
     name="reject_decisions", description="Reject selected decisions (with a reason)", permissions=["reject"],
     title="Reject decisions?", confirm_label="Yes, reject",
-    describe=lambda d: (Effect(_decision_label(d), "rejected; nothing changes in the registry")
-                        if d.status == Decision.Status.PENDING
-                        else Effect(_decision_label(d), f"skipped: it is {d.status}, not pending", will_act=False)),
+    describe=lambda d: (Effect(_decision_label(d), f"skipped: {refusal}", will_act=False)
+                        if (refusal := d.execution_refusal())
+                        else Effect(_decision_label(d), "rejected; nothing changes in the registry")),
     perform=_reject, reason="Reason", reason_required=True, only=_decision_fields,
 )
 
@@ -203,9 +206,9 @@ class DecisionAdmin(ReadOnlyAdmin):
 
     @admin.display(description="audit entries")
     def audit_links(self, obj):
-        url = reverse("admin:operator_app_auditlog_changelist")
-        count = AuditLog.objects.filter(decision=obj.pk).count()
-        return format_html('<a href="{}?decision={}">{} audit entr{}</a>', url, obj.pk, count,
+        url = reverse("admin:registry_auditlog_changelist")
+        count = AuditLog.objects.filter(decision_ref=obj.pk).count()
+        return format_html('<a href="{}?decision_ref={}">{} audit entr{}</a>', url, obj.pk, count,
                            "y" if count == 1 else "ies")
 
 
@@ -264,101 +267,3 @@ class OperatorRunAdmin(ReadOnlyAdmin):
     def decisions_link(self, obj):
         return format_html('<a href="{}?run={}">decisions of this run</a>',
                            reverse("admin:operator_app_decision_changelist"), obj.pk)
-
-
-# --- audit log --------------------------------------------------------------------------------
-
-def _revert_effect(entry: AuditLog) -> Effect:
-    label = f"{entry.at:%Y-%m-%d %H:%M} {entry.actor}: {entry.action} {entry.provider}/{entry.model_id}"
-    if entry.reverted_at:
-        return Effect(label, "skipped: already reverted", will_act=False)
-    if not entry.reversible:
-        return Effect(label, "skipped: not reversible", will_act=False)
-    if entry.status != AuditLog.Status.APPLIED:
-        return Effect(label, f"skipped: it is {entry.status}, not applied", will_act=False)
-    undo = {"disable": "re-enable", "enable": "disable again", "rename": "rename back",
-            "add": "remove the candidate"}.get(entry.action, "undo")
-    return Effect(label, f"{undo} {entry.provider}/{entry.model_id} (a new audit entry records it)")
-
-
-def _revert(request, ids, reason):
-    actor = Actor.for_user(request.user)
-    done, failed = [], []
-    for pk in ids:
-        try:
-            audit = change_revert(audit_id=pk, actor=actor, reason=reason)
-            done.append(f"{audit.provider}/{audit.model_id}")
-        except ChangeError as exc:
-            failed.append(str(exc))
-    results = []
-    if done:
-        results.append(Result(messages.SUCCESS, f"Reverted {len(done)} change(s): {', '.join(done[:20])}"))
-    if failed:
-        results.append(Result(messages.WARNING, f"{len(failed)} not reverted: " + "; ".join(failed[:20])))
-    return results
-
-
-revert_changes = confirmed_action(
-    name="revert_changes", description="Revert selected changes", permissions=["revert"],
-    title="Revert changes?", confirm_label="Yes, revert", describe=_revert_effect, perform=_revert,
-    reason="Reason", danger=True,
-)
-
-
-@admin.register(AuditLog)
-class AuditLogAdmin(ReadOnlyAdmin):
-    list_display = ("at", "actor", "actor_type", "action", "provider", "model_id", "status", "reversible",
-                    "reverted_at", "decision_link", "run_link")
-    list_filter = ("action", "actor_type", "actor", "provider", "status", "reversible")
-    search_fields = ("provider", "model_id", "actor")
-    date_hierarchy = "at"
-    list_select_related = ()
-    show_full_result_count = False
-    list_per_page = 100
-    actions = [revert_changes]
-    readonly_fields = ("before_display", "after_display", "decision_link", "run_link", "reverts_link",
-                       "reverted_by_link", "reason_display", "error_display")
-    fieldsets = (
-        (None, {"fields": ("at", "actor_type", "actor", "action", "provider", "model_id", "status",
-                           "reason_display", "error_display")}),
-        ("Change", {"fields": ("before_display", "after_display")}),
-        ("Links", {"fields": ("decision_link", "run_link", "reversible", "reverted_at", "reverted_by_link",
-                              "reverts_link")}),
-    )
-
-    def has_revert_permission(self, request):
-        return request.user.has_perm("operator_app.revert_change")
-
-    @admin.display(description="decision")
-    def decision_link(self, obj):
-        pk = obj.decision_id or obj.decision_ref
-        return _link("admin:operator_app_decision_change", pk, "decision") if pk else "—"
-
-    @admin.display(description="run")
-    def run_link(self, obj):
-        pk = obj.run_id or obj.run_ref
-        return _link("admin:operator_app_operatorrun_change", pk, "run") if pk else "—"
-
-    @admin.display(description="reverts")
-    def reverts_link(self, obj):
-        return _link("admin:operator_app_auditlog_change", obj.reverts_id, obj.reverts_id)
-
-    @admin.display(description="reverted by")
-    def reverted_by_link(self, obj):
-        return _link("admin:operator_app_auditlog_change", obj.reverted_by_id, obj.reverted_by_id)
-
-    @admin.display(description="before")
-    def before_display(self, obj):
-        return pretty_json(obj.before)
-
-    @admin.display(description="after")
-    def after_display(self, obj):
-        return pretty_json(obj.after)
-
-    @admin.display(description="reason")
-    def reason_display(self, obj):
-        return text_block(obj.reason)
-
-    @admin.display(description="error")
-    def error_display(self, obj):
-        return text_block(obj.error)

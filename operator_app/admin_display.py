@@ -1,43 +1,18 @@
-"""HTML fragments for the operator admin pages, built only with format_html (escaped).
+"""HTML fragments for the decision pages: the evidence of a decision, read as a reviewer needs it.
 
-Evidence and reasoning come from provider error text and LLM output: untrusted. Nothing
-here marks such text safe; format_html / format_html_join escape every value.
+Evidence comes from provider error text and LLM output: untrusted. Nothing here marks such text
+safe; format_html / format_html_join escape every value.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
-
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-EMPTY = "—"
+from llmops.lib.admin_display import EMPTY, key_values
+from llmops.lib.admin_display import value_text as _value
+
 SAMPLE_KEYS = ("samples", "error_samples", "errors", "error_groups")
-
-
-def _value(value) -> str:
-    if value is None or value == "":
-        return EMPTY
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
-
-
-def pretty_json(value) -> SafeString:
-    if value in (None, "", {}, []):
-        return format_html("<span>{}</span>", EMPTY)
-    text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
-    return format_html('<pre style="white-space: pre-wrap; max-width: 70em;">{}</pre>', text)
-
-
-def key_values(mapping: dict) -> SafeString:
-    if not isinstance(mapping, dict) or not mapping:
-        return format_html("<span>{}</span>", EMPTY)
-    rows = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", ((k, _value(v)) for k, v in mapping.items()))
-    return format_html("<table>{}</table>", rows)
 
 
 def samples_table(samples) -> SafeString:
@@ -101,21 +76,3 @@ def evidence_html(evidence) -> SafeString:
                                  _members_table(evidence["members"])))
     rows = format_html_join("", "{}", ((p,) for p in parts))
     return format_html('<table class="llmops-evidence">{}</table>', rows)
-
-
-def text_block(text) -> SafeString:
-    """Multi-line untrusted text, escaped, line breaks kept."""
-    if not text:
-        return format_html("<span>{}</span>", EMPTY)
-    return format_html('<div style="white-space: pre-wrap; max-width: 70em;">{}</div>', str(text))
-
-
-def age(as_of: datetime, when: datetime | None) -> str:
-    if when is None:
-        return EMPTY
-    seconds = max((as_of - when).total_seconds(), 0)
-    if seconds < 3600:
-        return f"{seconds / 60:.0f}m"
-    if seconds < 172800:
-        return f"{seconds / 3600:.0f}h"
-    return f"{seconds / 86400:.0f}d"

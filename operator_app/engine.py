@@ -1,6 +1,6 @@
 """One operator pass: collect → triage → reason → policy → persist → auto-execute.
 
-- collect: lifecycle.signals.collect_snapshots (or a SnapshotSet replayed from a file);
+- collect: lifecycle.collector.collect_snapshots (or a SnapshotSet replayed from a file);
 - triage: rules settle disabled and clearly healthy models (`ignore`), no LLM;
 - reason: the rest is grouped into situations and sent to the LLM in token-budgeted
   batches; every situation the LLM did not answer validly is decided by the classifier,
@@ -25,15 +25,24 @@ from django.conf import settings
 from django.utils import timezone
 
 from lifecycle.classifier import Verdict, classify_model, provider_problem
+from lifecycle.collector import collect_snapshots
+from lifecycle.services import model_status_write
 from lifecycle.snapshots import SnapshotSet
 from lifecycle.taxonomy import annotate_snapset
+from llmops.lib.dates import iso_utc
 from operator_app import policy as policy_mod
+from operator_app.llm import OperatorLLM, llm_cost
 from operator_app.locking import operator_lock
 from operator_app.models import OperatorRun
 from operator_app.proposals import Proposal
+from operator_app.services import decision_mirror_doc, decisions_auto_execute, decisions_persist, model_status_mirror
 from operator_app.situations import Situation, model_facts, model_samples, situations_build
 from operator_app.triage import model_error_class, streak_classes, triage_model
+from registry.selectors import registry_states
+from registry.vocabulary import Action
 
+# Why the classifier decided a situation instead of the LLM, when the LLM was not used at all
+# (the run's fallback reasons and RunReport.llm_off say which).
 NO_API_KEY = "no_api_key"
 NO_LLM_FLAG = "llm_off"
 
@@ -45,6 +54,8 @@ class RunReport:
     llm_enabled: bool
     llm_note: str
     run: OperatorRun
+    # Why the LLM was not used (NO_LLM_FLAG, NO_API_KEY), or "" when it was on.
+    llm_off: str = ""
     proposals: list[Proposal] = field(default_factory=list)
     situations: list[Situation] = field(default_factory=list)
     llm_calls: int = 0
@@ -62,7 +73,7 @@ class RunReport:
     @property
     def counts(self) -> dict:
         c = Counter(p.action for p in self.proposals)
-        return {"disable": c["disable"], "monitor": c["monitor"], "ignore": c["ignore"]}
+        return {str(action): c[action] for action in (Action.DISABLE, Action.MONITOR, Action.IGNORE)}
 
     @property
     def auto_execute(self) -> list[Proposal]:
@@ -99,12 +110,13 @@ def _snapset_filter(snapset: SnapshotSet, *, providers, model_keys) -> SnapshotS
     return SnapshotSet(as_of=snapset.as_of, providers=snapset.providers, models=models, source=snapset.source)
 
 
-def _llm_mode(use_llm: bool) -> tuple[bool, str]:
+def _llm_mode(use_llm: bool) -> tuple[str, str]:
+    """(why the LLM is off, or "" when it is on; the note the summary prints)."""
     if not use_llm:
-        return False, "LLM off (--no-llm): the deterministic classifier decided every situation"
+        return NO_LLM_FLAG, "LLM off (--no-llm): the deterministic classifier decided every situation"
     if not settings.OPENAI_API_KEY:
-        return False, "no OPENAI_API_KEY: the deterministic classifier decided every situation"
-    return True, f"LLM {settings.OPERATOR_LLM_MODEL}"
+        return NO_API_KEY, "no OPENAI_API_KEY: the deterministic classifier decided every situation"
+    return "", f"LLM {settings.OPERATOR_LLM_MODEL}"
 
 
 def _proposal_from_verdict(snapshot, verdict: Verdict, *, suggested_by: str, situation: Situation | None,
@@ -120,7 +132,7 @@ def _proposal_from_verdict(snapshot, verdict: Verdict, *, suggested_by: str, sit
 def _evidence(proposal: Proposal, *, situation: Situation | None, as_of: datetime) -> dict:
     s = proposal.snapshot
     evidence = {
-        "as_of": as_of.isoformat(),
+        "as_of": iso_utc(as_of),
         "model": model_facts(s, as_of=as_of),
         "error_class": proposal.error_class,
         "streak_classes": list(streak_classes(s)),
@@ -167,10 +179,8 @@ def decide_snapset(*, snapset: SnapshotSet, as_of: datetime, use_llm: bool, repo
     with stage("reason"):
         answers, failures = {}, {}
         if situations and report.llm_enabled:
-            from operator_app.llm import OperatorLLM, llm_cost
-
             client = llm or OperatorLLM()
-            result = client.decide(situations, as_of_iso=as_of.strftime("%Y-%m-%dT%H:%M:%SZ"), progress=progress)
+            result = client.decide(situations, as_of_iso=iso_utc(as_of), progress=progress)
             answers, failures = result.answers, result.failures
             report.llm_calls += result.calls
             report.prompt_tokens += result.prompt_tokens
@@ -180,8 +190,7 @@ def decide_snapset(*, snapset: SnapshotSet, as_of: datetime, use_llm: bool, repo
             for reason, n in result.ignored.items():
                 report.ignored_answers[reason] = report.ignored_answers.get(reason, 0) + n
         elif situations:
-            reason = NO_LLM_FLAG if "--no-llm" in report.llm_note else NO_API_KEY
-            failures = {s.id: reason for s in situations}
+            failures = {s.id: report.llm_off for s in situations}
         for situation in situations:
             answer = answers.get(situation.id)
             if answer is not None:
@@ -217,7 +226,6 @@ def decide_snapset(*, snapset: SnapshotSet, as_of: datetime, use_llm: bool, repo
                 provider_wide=bool(problems.get(s.provider)), catalog=ctx.catalog if ctx else None,
                 in_provider_catalog=s.in_provider_catalog,
             )
-            proposal.policy_input = item
             proposal.policy = policy_mod.policy_check(item=item, as_of=as_of)
             proposal.evidence = _evidence(proposal, situation=member_situation.get(s.key), as_of=as_of)
             checked.append((item, proposal.policy))
@@ -248,7 +256,7 @@ def _run_fill(run: OperatorRun, report: RunReport) -> None:
         run.fallback_reasons["ignored_answers"] = dict(report.ignored_answers)
     run.counts = {**report.counts, "auto_execute_allowed": len(report.auto_execute), "superseded": report.superseded}
     run.auto_executed = len(report.executed)
-    run.pending = sum(1 for p in report.proposals if p.action != "ignore" and not p.executed)
+    run.pending = sum(1 for p in report.proposals if p.action != Action.IGNORE and not p.executed)
     run.decisions_created = report.decisions_created
     run.timings = dict(report.timings)
 
@@ -257,18 +265,19 @@ def operator_run(*, as_of=None, providers=None, model_keys=None, dry_run=False, 
                  progress=None, snapset: SnapshotSet | None = None, llm=None) -> RunReport:
     """One operator pass. With `snapset` it decides from that snapshot (replay) instead of collecting."""
     as_of = as_of or (snapset.as_of if snapset is not None else timezone.now())
-    llm_enabled, llm_note = _llm_mode(use_llm)
+    llm_off, llm_note = _llm_mode(use_llm)
     run = _run_record(as_of=as_of, providers=providers, model_keys=model_keys, dry_run=dry_run, use_llm=use_llm,
-                      trigger=trigger, llm_enabled=llm_enabled)
-    report = RunReport(as_of=as_of, dry_run=dry_run, llm_enabled=llm_enabled, llm_note=llm_note, run=run)
+                      trigger=trigger, llm_enabled=not llm_off)
+    report = RunReport(as_of=as_of, dry_run=dry_run, llm_enabled=not llm_off, llm_note=llm_note, run=run,
+                       llm_off=llm_off)
     if dry_run:
-        _pass(report, snapset=snapset, providers=providers, model_keys=model_keys, progress=progress, llm=llm)
+        _run_stages(report, snapset=snapset, providers=providers, model_keys=model_keys, progress=progress, llm=llm)
         _run_fill(run, report)
         return report
     with operator_lock():
         run.save()
         try:
-            _pass(report, snapset=snapset, providers=providers, model_keys=model_keys, progress=progress, llm=llm)
+            _run_stages(report, snapset=snapset, providers=providers, model_keys=model_keys, progress=progress, llm=llm)
         except Exception as exc:
             _run_fill(run, report)
             run.status, run.error, run.finished_at = OperatorRun.Status.FAILED, f"{type(exc).__name__}: {exc}", timezone.now()
@@ -283,25 +292,19 @@ def operator_run(*, as_of=None, providers=None, model_keys=None, dry_run=False, 
 def _registry_overlay(snapset: SnapshotSet) -> None:
     """A given snapshot that will be acted on takes `enabled` from the registry (one query):
     the registry, not a file, says what is disabled now."""
-    from lifecycle.models import RegisteredModel
-
-    providers = sorted({m.provider for m in snapset.models})
-    enabled = {(p, m): e for p, m, e in RegisteredModel.objects.filter(provider__in=providers)
-               .values_list("provider", "model_id", "enabled")}
+    providers = {m.provider for m in snapset.models}
+    enabled = {(row["provider"], row["model_id"]): row["enabled"] for row in registry_states(providers=providers)}
     for snapshot in snapset.models:
         if snapshot.key in enabled:
             snapshot.enabled = enabled[snapshot.key]
 
 
-def _pass(report: RunReport, *, snapset, providers, model_keys, progress, llm) -> None:
-    from operator_app.services import decisions_auto_execute, decisions_persist, model_status_mirror
-
+def _run_stages(report: RunReport, *, snapset, providers, model_keys, progress, llm) -> None:
+    """collect → decide → persist → execute, each timed into report.timings (a dry run stops after deciding)."""
     stage = _Stopwatch(report.timings)
     as_of = report.as_of
     with stage("collect"):
         if snapset is None:
-            from lifecycle.signals import collect_snapshots
-
             snapset = collect_snapshots(as_of=as_of, providers=providers, model_keys=model_keys)
         else:
             snapset = _snapset_filter(snapset, providers=providers, model_keys=model_keys)
@@ -313,8 +316,6 @@ def _pass(report: RunReport, *, snapset, providers, model_keys, progress, llm) -
         return
     run = report.run
     with stage("persist"):
-        from lifecycle.services import model_status_write
-
         persisted = decisions_persist(run=run, proposals=report.proposals, as_of=as_of, providers=providers)
         report.decisions_created = len(persisted.created)
         report.superseded = persisted.superseded
@@ -344,17 +345,15 @@ def _pass(report: RunReport, *, snapset, providers, model_keys, progress, llm) -
 def _ignore_docs(proposals, *, as_of) -> dict:
     return {
         p.key: {
-            "action": "ignore", "confidence": round(p.confidence, 4), "reasoning": p.reasoning,
-            "suggested_at": as_of.isoformat(), "suggested_by": p.suggested_by, "status": "none", "executed_at": None,
+            "action": Action.IGNORE.value, "confidence": round(p.confidence, 4), "reasoning": p.reasoning,
+            "suggested_at": iso_utc(as_of), "suggested_by": p.suggested_by, "status": "none", "executed_at": None,
         }
-        for p in proposals if p.action == "ignore"
+        for p in proposals if p.action == Action.IGNORE
     }
 
 
 def _mirror_docs(proposals, by_key: dict, *, as_of) -> dict:
     """operator_decision as the mirror would write it before execution, per model."""
-    from operator_app.services import decision_mirror_doc
-
     docs = _ignore_docs(proposals, as_of=as_of)
     docs.update({key: decision_mirror_doc(decision) for key, decision in by_key.items()})
     return docs

@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 import openai
 from django.conf import settings
 
-from lifecycle.taxonomy import sanitize_text
+from llmops.lib.llm import llm_client
+from llmops.lib.text import sanitize_text
 from operator_app import prompts
+from registry.vocabulary import Action
 
 logger = logging.getLogger(__name__)
 
-ACTIONS = ("disable", "monitor", "ignore")
+ACTIONS = tuple(Action.values)
 # Completion tokens an answer needs per situation (id, action, confidence, 1-2 sentences).
 ANSWER_TOKENS = 120
 
@@ -49,23 +51,12 @@ class BatchResult:
 
 @dataclass
 class LLMConfig:
-    api_key: str
     model: str
-    base_url: str | None
-    timeout: float
-    max_retries: int
     batch_tokens: int
 
     @classmethod
     def from_settings(cls) -> "LLMConfig":
-        return cls(
-            api_key=settings.OPENAI_API_KEY,
-            model=settings.OPERATOR_LLM_MODEL,
-            base_url=settings.OPERATOR_LLM_BASE_URL or None,
-            timeout=settings.OPERATOR_LLM_TIMEOUT,
-            max_retries=settings.OPERATOR_LLM_MAX_RETRIES,
-            batch_tokens=settings.OPERATOR_LLM_BATCH_TOKENS,
-        )
+        return cls(model=settings.OPERATOR_LLM_MODEL, batch_tokens=settings.OPERATOR_LLM_BATCH_TOKENS)
 
 
 def llm_cost(*, prompt_tokens: int, completion_tokens: int) -> float:
@@ -160,15 +151,11 @@ def answers_parse(content: str | None, *, ids: list[str]) -> BatchResult:
 
 
 class OperatorLLM:
-    def __init__(self, config: LLMConfig | None = None, *, http_client=None):
+    """The operator's questions to the LLM; the client comes from the project's one factory."""
+
+    def __init__(self, config: LLMConfig | None = None, *, client=None):
         self.config = config or LLMConfig.from_settings()
-        self.client = openai.OpenAI(
-            api_key=self.config.api_key,
-            base_url=self.config.base_url,
-            timeout=self.config.timeout,
-            max_retries=self.config.max_retries,
-            http_client=http_client,
-        )
+        self.client = client or llm_client()
 
     def decide_batch(self, situations: list, *, as_of_iso: str) -> BatchResult:
         ids = [s.id for s in situations]

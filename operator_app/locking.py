@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from llmops.lib.fields import new_object_id
+from llmops.lib.object_id import new_object_id
 from operator_app.models import OperatorLock
 
 OPERATOR_LOCK = "operator-run"

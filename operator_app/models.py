@@ -1,16 +1,11 @@
-"""Operator decisions, runs and the append-only audit log."""
+"""Operator passes (runs), their decisions about models, and the lock that keeps two passes apart."""
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from llmops.lib.fields import Document
-
-
-class Action(models.TextChoices):
-    DISABLE = "disable"
-    MONITOR = "monitor"
-    IGNORE = "ignore"
+from llmops.lib.object_id import Document
+from registry.vocabulary import Action
 
 
 class OperatorRun(Document):
@@ -110,58 +105,12 @@ class Decision(Document):
     def __str__(self):
         return f"{self.action} {self.provider}/{self.model_id} ({self.status})"
 
-
-class AuditLog(Document):
-    """Append-only record of every change to the registry and every review.
-
-    Written before the change it describes (status `pending`, then `applied` or
-    `failed`), because MongoDB has no transactions to tie the two together. Names are
-    copied onto the row so it survives deletion of the user, decision or run.
-    """
-
-    class ActorType(models.TextChoices):
-        USER = "user"
-        OPERATOR = "operator"
-        SYSTEM = "system"
-
-    class Status(models.TextChoices):
-        PENDING = "pending"
-        APPLIED = "applied"
-        FAILED = "failed"
-
-    at = models.DateTimeField(default=timezone.now)
-    actor_type = models.CharField(max_length=16, choices=ActorType.choices, default=ActorType.SYSTEM)
-    actor = models.CharField(max_length=150)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    action = models.CharField(max_length=32)
-    provider = models.CharField(max_length=64, blank=True, default="")
-    model_id = models.CharField(max_length=255, blank=True, default="")
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-    reason = models.TextField(blank=True, default="")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    error = models.TextField(blank=True, default="")
-    reversible = models.BooleanField(default=False)
-    reverted_at = models.DateTimeField(null=True, blank=True)
-    reverted_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    reverts = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries")
-    decision_ref = models.CharField(max_length=24, blank=True, default="")
-    run = models.ForeignKey(OperatorRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries")
-    run_ref = models.CharField(max_length=24, blank=True, default="")
-
-    class Meta:
-        db_table = "operator_audit_log"
-        ordering = ("-at",)
-        permissions = [("revert_change", "Can revert audited changes")]
-        indexes = [
-            models.Index(fields=["-at"], name="audit_at_idx"),
-            models.Index(fields=["provider", "model_id"], name="audit_model_idx"),
-            models.Index(fields=["action", "-at"], name="audit_action_idx"),
-        ]
-
-    def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.provider}/{self.model_id}"
+    def execution_refusal(self) -> str | None:
+        """Why this decision cannot be reviewed (approved, executed, rejected) now, or None: the
+        admin's confirmation preview and the review services both ask here."""
+        if self.status != self.Status.PENDING:
+            return f"it is {self.status}, not pending"
+        return None
 
 
 class OperatorLock(Document):

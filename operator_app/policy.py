@@ -18,7 +18,9 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-HARD_MODEL = "hard_model"
+from registry.vocabulary import Action, ErrorClass
+
+HARD_MODEL = ErrorClass.HARD_MODEL.value
 
 
 def __getattr__(name):
@@ -50,13 +52,15 @@ class PolicyInput:
 class PolicyVerdict:
     auto_execute: bool
     reason: str
+    # Eligible on the evidence, held back only by a cap: it runs on a later pass.
+    capped: bool = False
 
 
 def policy_check(*, item: PolicyInput, as_of: datetime) -> PolicyVerdict:
     """Every per-decision condition; caps are applied across decisions by policy_apply_caps."""
     threshold = float(settings.OPERATOR_AUTO_CONFIDENCE)
     hours = settings.OPERATOR_HARD_STREAK_HOURS
-    if item.action != "disable":
+    if item.action != Action.DISABLE:
         return PolicyVerdict(False, f"action is {item.action}, only disable runs unattended")
     if item.error_class != HARD_MODEL or any(c != HARD_MODEL for c in item.streak_classes):
         classes = ", ".join(sorted(set(item.streak_classes))) or item.error_class or "none"
@@ -96,11 +100,11 @@ def policy_apply_caps(*, candidates: list[tuple[PolicyInput, PolicyVerdict]],
     eligible.sort(key=lambda iv: (iv[0].streak_started_at, iv[0].provider, iv[0].model_id))
     for item, verdict in eligible:
         if used_run >= per_run:
-            verdict.auto_execute = False
+            verdict.auto_execute, verdict.capped = False, True
             verdict.reason = f"eligible, but this run's cap ({per_run}) is used; pending for the next run"
             continue
         if used_provider.get(item.provider, 0) >= per_provider:
-            verdict.auto_execute = False
+            verdict.auto_execute, verdict.capped = False, True
             verdict.reason = (f"eligible, but the per-provider cap ({per_provider}) for {item.provider} is used; "
                               "pending for the next run")
             continue

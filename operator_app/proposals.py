@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 
 from lifecycle.snapshots import ModelSnapshot
-from operator_app.policy import PolicyInput, PolicyVerdict
+from operator_app.policy import PolicyVerdict
 
 
 @dataclass
@@ -23,7 +23,6 @@ class Proposal:
     suggested_model_id: str | None = None
     fallback_reason: str = ""
     evidence: dict = field(default_factory=dict)
-    policy_input: PolicyInput | None = None
     policy: PolicyVerdict = field(default_factory=lambda: PolicyVerdict(False, "not evaluated"))
     executed: bool = False
     execution_message: str = ""
@@ -55,10 +54,11 @@ class Proposal:
             "model_id": s.model_id,
             "action": self.action,
             "error_class": self.error_class,
+            # The hash's input is frozen (datetime.isoformat, not llmops.lib.dates): another format
+            # would change every hash and supersede every pending decision on upgrade.
             "streak_started_at": s.streak_started_at.isoformat() if s.streak_started_at else None,
             "last_success_at": s.last_success_at.isoformat() if s.last_success_at else None,
-            "signatures": sorted({(g.status or 0, g.normalized) for g in s.errors
-                                  if s.last_success_at is None or (g.last_seen_at and g.last_seen_at > s.last_success_at)}),
+            "signatures": sorted({(g.status or 0, g.normalized) for g in s.streak_groups()}),
             "in_provider_catalog": s.in_provider_catalog,
             "suggested_model_id": self.suggested_model_id,
         }

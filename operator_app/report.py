@@ -9,7 +9,6 @@ here, and the HTML template escapes it (autoescape; nothing is marked safe).
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,20 +18,19 @@ from django.db.models import Count, Q
 
 from discovery.models import OpenRouterModel
 from lifecycle.models import ModelStatus
+from llmops.lib.admin_display import age
 from llmops.lib.emails import EmailError, RenderedEmail, email_render, email_send, recipients_clean
-from operator_app.admin_display import age
-from operator_app.models import AuditLog, Decision, OperatorRun
+from llmops.lib.text import sanitize_text
+from llmops.models import JobFailure
+from operator_app.models import Decision, OperatorRun
+from registry.models import AuditLog
+from registry.vocabulary import ACCOUNT_CLASSES, OUTAGE_CLASSES, ErrorClass, class_label
 
 TEMPLATE_PREFIX = "emails/health_report"
 # Registry changes (not reviews): what "auto-executed actions" and "failed changes" are about.
 CHANGE_ACTIONS = ("disable", "enable", "rename", "add", "revert")
-# Classes that are about the provider account or service, not one model.
-ACCOUNT_CLASSES = ("auth", "billing")
-OUTAGE_CLASSES = ("transient", "timeout", "network")
 LIST_LIMIT = 50
 TEXT_LIMIT = 400
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class ReportError(Exception):
@@ -40,13 +38,8 @@ class ReportError(Exception):
 
 
 def display_text(value, limit: int = TEXT_LIMIT) -> str:
-    """Untrusted text made safe to show: secrets redacted, control characters and runs of
-    whitespace collapsed, capped. (Escaping is the template's job, not this one's.)"""
-    from lifecycle.taxonomy import sanitize_text
-
-    text = sanitize_text(str(value or ""), limit=max(limit * 2, 100))
-    text = " ".join(_CONTROL.sub(" ", text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Untrusted text as the report shows it (llmops.lib.text.sanitize_text at the report's length)."""
+    return sanitize_text(value, limit)
 
 
 def _admin_url(path: str) -> str:
@@ -78,12 +71,13 @@ def _auto_actions(*, since, as_of) -> list[dict]:
             at__gte=since, at__lte=as_of, actor_type=AuditLog.ActorType.OPERATOR,
             status=AuditLog.Status.APPLIED, action__in=CHANGE_ACTIONS,
         )
-        .select_related("decision")
         .order_by("-at")[:LIST_LIMIT]
     )
+    rows = list(rows)
+    decisions = Decision.objects.in_bulk([row.decision_ref for row in rows if row.decision_ref])
     out = []
     for row in rows:
-        decision = row.decision
+        decision = decisions.get(row.decision_ref)
         if row.reverted_at:
             revert = f"already reverted at {row.reverted_at:%Y-%m-%d %H:%M} UTC"
         elif row.reversible:
@@ -102,7 +96,7 @@ def _auto_actions(*, since, as_of) -> list[dict]:
             "at": row.at,
             "revert": revert,
             "revertible": bool(row.reversible and not row.reverted_at),
-            "audit_url": _admin_url(f"operator_app/auditlog/{row.pk}/change/"),
+            "audit_url": _admin_url(f"registry/auditlog/{row.pk}/change/"),
             "decision_url": _admin_url(f"operator_app/decision/{decision.pk}/change/") if decision else "",
         })
     return out
@@ -121,7 +115,7 @@ def _failed_changes(*, since, as_of) -> list[dict]:
     ]
     return [
         {"id": row.pk, "what": f"{row.action} {row.provider}/{row.model_id}", "actor": row.actor, "at": row.at,
-         "error": display_text(row.error), "audit_url": _admin_url(f"operator_app/auditlog/{row.pk}/change/")}
+         "error": display_text(row.error), "audit_url": _admin_url(f"registry/auditlog/{row.pk}/change/")}
         for row in rows
     ]
 
@@ -168,14 +162,22 @@ def _provider_problem(row: Decision) -> str | None:
     return None
 
 
+# Problems the report names in words; any other class is shown as itself (e.g. a mass "hard_model").
+_WORDED = ACCOUNT_CLASSES | {ErrorClass.BUDGET_EXHAUSTED, ErrorClass.RATE_LIMIT}
+
+
+def _problem_label(kind: str) -> str:
+    if kind in OUTAGE_CLASSES:
+        return "outage"
+    return class_label(kind).lower() if kind in _WORDED else kind
+
+
 def _provider_issues(*, since, as_of) -> list[dict]:
     """Provider-wide problems (credentials, billing, outages) from recent decisions' evidence."""
-    from lifecycle.taxonomy import ErrorClass
-
     problems = [cls.value for cls in ErrorClass]
     rows = (
         Decision.objects.filter(suggested_at__gte=since, suggested_at__lte=as_of)
-        .filter(Q(error_class__in=ACCOUNT_CLASSES) | Q(evidence__provider_issue=True)
+        .filter(Q(error_class__in=sorted(ACCOUNT_CLASSES)) | Q(evidence__provider_issue=True)
                 | Q(evidence__provider_context__provider_problem__in=problems))
         .order_by("-suggested_at")
         .only("pk", "provider", "model_id", "error_class", "evidence", "suggested_at")[:500]
@@ -198,9 +200,7 @@ def _provider_issues(*, since, as_of) -> list[dict]:
         issue = by_provider[provider]
         classes = [cls for cls, _n in issue["classes"].most_common()]
         kind = classes[0]
-        label = {"auth": "credentials / access", "billing": "billing / credit",
-                 "budget_exhausted": "benchmark budget exhausted", "rate_limit": "rate limited"}.get(
-            kind, "outage" if kind in OUTAGE_CLASSES else kind)
+        label = _problem_label(kind)
         out.append({
             "provider": provider,
             "kind": label,
@@ -273,8 +273,6 @@ def _runs(*, since, as_of) -> dict:
 
 
 def _job_failures(*, since, as_of) -> list[dict]:
-    from llmops.models import JobFailure
-
     rows = JobFailure.objects.filter(failed_at__gte=since, failed_at__lte=as_of, final=True).order_by(
         "-failed_at")[:LIST_LIMIT]
     return [{"job": row.job, "at": row.failed_at, "error_type": row.error_type.rsplit(".", 1)[-1],
@@ -337,7 +335,7 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
         "job_failures": job_failures,
         "fleet": _fleet(),
         "list_limit": LIST_LIMIT,
-        "audit_url": _admin_url("operator_app/auditlog/"),
+        "audit_url": _admin_url("registry/auditlog/"),
     }
 
 

@@ -11,12 +11,17 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from lifecycle.models import DisabledClass, ModelStatus
-from llmops.lib.fields import new_object_id
-from operator_app.changes import Actor, ChangeError, audit_records, registry_disable
-from operator_app.models import Action, AuditLog, Decision
+from lifecycle.models import ModelStatus
+from llmops.lib.dates import iso_utc
+from llmops.lib.object_id import ObjectIdPKField, new_object_id
+from llmops.lib.text import sanitize_text
+from operator_app.models import Decision
+from registry.models import AuditLog
+from registry.services import Actor, ChangeError, audit_records, registry_disable
+from registry.vocabulary import Action, DisabledClass
 
 logger = logging.getLogger(__name__)
 
@@ -28,10 +33,8 @@ class DecisionOutcome:
     executed: bool
     audit: AuditLog | None
     message: str
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    # Claimed, but carrying it out failed (the decision is now `failed`, the message says why).
+    failed: bool = False
 
 
 def decision_mirror_doc(decision: Decision) -> dict:
@@ -40,10 +43,10 @@ def decision_mirror_doc(decision: Decision) -> dict:
         "action": decision.action,
         "confidence": round(float(decision.confidence), 4),
         "reasoning": decision.reasoning,
-        "suggested_at": _iso(decision.suggested_at),
+        "suggested_at": iso_utc(decision.suggested_at),
         "suggested_by": decision.suggested_by,
         "status": decision.status,
-        "executed_at": _iso(decision.executed_at),
+        "executed_at": iso_utc(decision.executed_at),
     }
 
 
@@ -112,7 +115,7 @@ def decision_execute(*, decision: Decision, actor: Actor, run=None, mirror: bool
         decision.status, decision.execution_error = Decision.Status.FAILED, str(exc)
         if mirror:
             model_status_mirror(decisions=[decision])
-        return DecisionOutcome(decision, True, False, None, f"execution failed: {exc}")
+        return DecisionOutcome(decision, True, False, None, f"execution failed: {exc}", failed=True)
     except Exception as exc:
         _claim_release(decision, exc)
         raise
@@ -129,8 +132,6 @@ def _claim_release(decision: Decision, exc: BaseException) -> None:
     """After an unexpected error (the database failed mid-change), put the claimed decision back to
     pending so the next pass or reviewer takes it up again, instead of leaving it stuck in `approved`
     and letting the next pass create a duplicate. Best effort: the database may still be down."""
-    from lifecycle.taxonomy import sanitize_text
-
     error = sanitize_text(f"execution attempt failed, retried later: {type(exc).__name__}: {exc}", limit=1000)
     try:
         Decision.objects.filter(pk=decision.pk, status=Decision.Status.APPROVED).update(
@@ -161,10 +162,6 @@ def _claim(*, decision_ids, actor: Actor, status: str, note: str) -> tuple[dict,
 
 
 def _valid_ids(decision_ids) -> list[str]:
-    from django.core.exceptions import ValidationError
-
-    from llmops.lib.fields import ObjectIdPKField
-
     field = ObjectIdPKField()
     out = []
     for raw in decision_ids:
@@ -203,7 +200,7 @@ def decisions_approve(*, decision_ids, actor: Actor, execute: bool = False, note
             continue
         if not claimed:
             outcomes.append(DecisionOutcome(decision, False, False, None,
-                                            f"not pending (it is {decision.status}); nothing done"))
+                                            f"{decision.execution_refusal() or 'claimed by another reviewer'}; nothing done"))
             continue
         audit = audit_of[decision.pk]
         if execute:
@@ -234,7 +231,7 @@ def decisions_reject(*, decision_ids, actor: Actor, reason: str) -> list[Decisio
             outcomes.append(DecisionOutcome(None, False, False, None, f"no decision {original}"))
         elif not claimed:
             outcomes.append(DecisionOutcome(decision, False, False, None,
-                                            f"not pending (it is {decision.status}); nothing done"))
+                                            f"{decision.execution_refusal() or 'claimed by another reviewer'}; nothing done"))
         else:
             outcomes.append(DecisionOutcome(decision, True, False, audit_of[decision.pk], "rejected"))
     model_status_mirror(decisions=rejected)

@@ -13,15 +13,15 @@ sanitized, length-capped samples.
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 
 from lifecycle.snapshots import ModelSnapshot, ProviderContext, SnapshotSet
-from lifecycle.taxonomy import sanitize_text
-from operator_app.triage import hours_between, model_error_class, streak_groups
+from llmops.lib.dates import iso_utc as _iso
+from llmops.lib.text import sanitize_text
+from operator_app.triage import hours_between, model_error_class
 
 MAX_SAMPLES = 3
 SAMPLE_CHARS = 300
@@ -40,14 +40,10 @@ class Situation:
     evidence: dict = field(default_factory=dict)
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
-
-
 def model_signature(snapshot: ModelSnapshot) -> tuple[str, str]:
     """(class, normalized message of the dominant current failure with the model ID masked)."""
     cls = model_error_class(snapshot)
-    groups = [g for g in streak_groups(snapshot) if g.error_class == cls] or [
+    groups = [g for g in snapshot.streak_groups() if g.error_class == cls] or [
         g for g in snapshot.errors if g.error_class == cls
     ]
     if not groups:
@@ -82,7 +78,7 @@ def model_facts(snapshot: ModelSnapshot, *, as_of: datetime) -> dict:
 
 def model_samples(snapshots, *, limit: int = MAX_SAMPLES) -> list[dict]:
     seen, out = set(), []
-    groups = sorted((g for m in snapshots for g in streak_groups(m) or m.errors),
+    groups = sorted((g for m in snapshots for g in m.streak_groups() or m.errors),
                     key=lambda g: (-g.count, g.normalized))
     for group in groups:
         if group.normalized in seen:
@@ -179,10 +175,3 @@ def situations_build(*, snapset: SnapshotSet, snapshots: list[ModelSnapshot], as
         situation.evidence = situation_evidence(situation, ctx=ctx, problem=provider_problems.get(situation.provider),
                                                 as_of=as_of)
     return ordered
-
-
-def situations_by_provider(situations: list[Situation]) -> dict[str, list[Situation]]:
-    out = defaultdict(list)
-    for s in situations:
-        out[s.provider].append(s)
-    return dict(out)

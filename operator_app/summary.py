@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-
+from llmops.lib.dates import iso_utc
 from operator_app import policy
 
 
@@ -23,7 +23,7 @@ def replay_row(proposal, *, source: str) -> dict:
 
 def report_json(report) -> dict:
     return {
-        "as_of": report.as_of.isoformat(),
+        "as_of": iso_utc(report.as_of),
         "dry_run": report.dry_run,
         "run_id": None if report.dry_run else report.run.pk,
         "llm": report.llm_note,
@@ -70,7 +70,7 @@ def report_text(report) -> str:
     failed = [p for p in allowed if not report.dry_run and not p.executed]
     for p in failed:
         lines.append(f"    ! {p.provider}/{p.model_id} not executed: {p.execution_message}")
-    capped = [p for p in report.proposals if "cap" in p.policy.reason and not p.policy.auto_execute]
+    capped = [p for p in report.proposals if p.policy.capped]
     if capped:
         lines.append(f"  left pending by the caps: {len(capped)} (they run on the next passes)")
     pending = sum(1 for p in report.proposals if p.action != "ignore" and not p.executed)

@@ -13,12 +13,17 @@ attempt is stored as llmops.JobFailure, which the admin lists.
 from __future__ import annotations
 
 import logging
-import random
 
+import httpx
+import redis
 from celery import Task, shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
+from llmops.lib.backoff import backoff_delay
 from llmops.lib.locks import job_lock
+from llmops.lib.text import sanitize_text
+from llmops.models import JobFailure
 
 logger = logging.getLogger(__name__)
 
@@ -28,10 +33,6 @@ class TransientJobError(Exception):
 
 
 def _transient_exceptions() -> tuple[type[BaseException], ...]:
-    import httpx
-    import redis
-    from django.db import InterfaceError, OperationalError
-
     found: list[type[BaseException]] = [
         TransientJobError, ConnectionError, TimeoutError,
         httpx.TransportError, redis.ConnectionError, redis.TimeoutError,
@@ -50,25 +51,18 @@ TRANSIENT_EXCEPTIONS = _transient_exceptions()
 
 
 def backoff_seconds(attempt: int, *, base: int, cap: int, jitter: bool = True) -> int:
-    """Exponential backoff for retry number `attempt` (0-based): base, 2·base, 4·base… ≤ cap."""
-    delay = min(cap, base * (2 ** attempt))
-    if jitter and delay > 1:
-        # Up to 10% jitter so jobs that failed together do not retry in lockstep.
-        delay += random.randint(0, max(1, delay // 10))
-    return int(delay)
+    """Seconds before retry number `attempt` (0-based): base, 2·base, 4·base… ≤ cap, plus up to 10%
+    jitter so jobs that failed together do not retry in lockstep (never sooner than `base`)."""
+    return int(backoff_delay(attempt, base=base, cap=cap, spread=(1.0, 1.1) if jitter else (1.0, 1.0)))
 
 
 def _error_text(exc: BaseException) -> str:
-    from lifecycle.taxonomy import sanitize_text
-
     return sanitize_text(str(exc) or type(exc).__name__, limit=2000)
 
 
 def job_failure_record(*, job: str, exc: BaseException, task_id: str = "", attempt: int = 1,
                        final: bool = True, transient: bool = False, retry_in: int | None = None):
     """Store one failed attempt so the admin shows it; never raises (the job's error matters more)."""
-    from llmops.models import JobFailure
-
     try:
         return JobFailure.objects.create(
             job=job, task_id=task_id or "", attempt=attempt, final=final, transient=transient,

@@ -2,9 +2,8 @@ import pytest
 from django.urls import reverse
 
 from discovery.models import OpenRouterModel
-from lifecycle.models import RegisteredModel
 from llmops.roles import OPERATORS, VIEWERS
-from operator_app.models import AuditLog
+from registry.models import AuditLog, RegisteredModel
 from tests.operator_app.admin_support import SCRIPT, user_in
 
 CHANGELIST = reverse("admin:discovery_openroutermodel_changelist")

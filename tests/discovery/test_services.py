@@ -8,9 +8,8 @@ from django.core.management import CommandError, call_command
 
 from discovery import services, tasks
 from discovery.models import CatalogFetchRun, OpenRouterModel
-from lifecycle.models import RegisteredModel
-from operator_app.changes import Actor
-from operator_app.models import AuditLog
+from registry.models import AuditLog, RegisteredModel
+from registry.services import Actor
 from tests.discovery.conftest import SAMPLE_AS_OF
 from tests.discovery.local_server import Reply
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, User
 
-from lifecycle.models import RegisteredModel
 from llmops.roles import OPERATORS
-from operator_app.models import AuditLog, Decision
+from operator_app.models import Decision
+from registry.models import AuditLog, RegisteredModel
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -101,7 +101,7 @@ def test_it_lets_an_operator_bulk_approve_pending_decisions(live_server, browser
     assert "Approved and executed 2 decision(s)" in browser.find_element(By.CSS_SELECTOR, "ul.messagelist").text
 
     # the audit log shows the approvals and the registry changes
-    browser.get(f"{live_server.url}/admin/operator_app/auditlog/")
+    browser.get(f"{live_server.url}/admin/registry/auditlog/")
     table = browser.find_element(By.ID, "result_list").text
     assert table.count("approve_decision") == 2 and table.count("disable") >= 2
     assert "olga" in table

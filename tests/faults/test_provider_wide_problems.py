@@ -18,15 +18,10 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from lifecycle.models import (
-    BenchmarkError,
-    BenchmarkResult,
-    ProviderCatalogEntry,
-    ProviderCatalogSync,
-    RegisteredModel,
-)
+from lifecycle.models import BenchmarkError, BenchmarkResult, ProviderCatalogEntry, ProviderCatalogSync
 from operator_app.engine import operator_run
 from operator_app.models import Decision, OperatorRun
+from registry.models import RegisteredModel
 from tests.operator_app.fake_llm import FakeLLM, answers, request_situations
 
 from .support import AS_OF, AS_OF_ISO, disabled_keys, llm_settings

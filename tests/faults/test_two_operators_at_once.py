@@ -110,9 +110,9 @@ def test_two_admins_approving_the_same_batch_of_a_pass_execute_it_once():
     from django.contrib.auth import get_user_model
     from django.test import override_settings
 
-    from operator_app.changes import Actor
-    from operator_app.models import AuditLog
     from operator_app.services import decisions_approve
+    from registry.models import AuditLog
+    from registry.services import Actor
 
     from .support import disabled_keys
 

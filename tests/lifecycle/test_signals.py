@@ -8,14 +8,9 @@ from django.test.utils import CaptureQueriesContext
 
 from lifecycle import demo
 from lifecycle.classifier import classify_model, provider_problem
-from lifecycle.models import (
-    BenchmarkError,
-    BenchmarkResult,
-    ProviderCatalogEntry,
-    ProviderCatalogSync,
-    RegisteredModel,
-)
-from lifecycle.signals import collect_snapshots
+from lifecycle.collector import collect_snapshots
+from lifecycle.models import BenchmarkError, BenchmarkResult, ProviderCatalogEntry, ProviderCatalogSync
+from registry.models import RegisteredModel
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from llmops.config import Config, database_from_url, redact_url
+from llmops.config import Config, database_from_url
+from llmops.lib.text import redact_url
 
 ROOT = Path(__file__).resolve().parents[2]
 

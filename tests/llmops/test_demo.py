@@ -6,8 +6,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from lifecycle.models import RegisteredModel
-from operator_app.models import AuditLog, Decision
+from operator_app.models import Decision
+from registry.models import AuditLog, RegisteredModel
 
 pytestmark = pytest.mark.django_db
 CATALOG = "tests/discovery/data/openrouter_catalog_2025-12-02.json"

@@ -8,9 +8,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from lifecycle.models import RegisteredModel
 from llmops.roles import OPERATORS, VIEWERS
-from operator_app.models import AuditLog, Decision
+from operator_app.models import Decision
+from registry.models import AuditLog, RegisteredModel
 from tests.operator_app.admin_support import SCRIPT, decisions_fixture, user_in
 
 CHANGELIST = reverse("admin:operator_app_decision_changelist")
@@ -119,7 +119,7 @@ def test_it_approves_and_executes_on_confirmation_with_audit_and_reviewer(operat
     assert RegisteredModel.objects.filter(enabled=False).count() == 2
     audits = AuditLog.objects.filter(user__username="olga")
     assert sorted(audits.values_list("action", flat=True)) == ["approve_decision"] * 2 + ["disable"] * 2
-    assert all(a.decision_id in ids for a in audits)
+    assert all(a.decision_ref in ids for a in audits)
     messages = [str(m) for m in get_messages(response.wsgi_request)]
     assert any(m.startswith("Approved and executed 2 decision(s)") for m in messages)
 

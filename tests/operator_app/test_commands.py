@@ -5,8 +5,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from lifecycle.models import RegisteredModel
-from operator_app.models import AuditLog, Decision
+from operator_app.models import Decision
+from registry.models import AuditLog, RegisteredModel
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,11 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 from django.utils import timezone
 
-from lifecycle.models import ModelStatus, RegisteredModel
+from lifecycle.models import ModelStatus
 from operator_app.engine import operator_run
 from operator_app.locking import LockBusy, lock_acquire, operator_lock
-from operator_app.models import AuditLog, Decision, OperatorLock, OperatorRun
+from operator_app.models import Decision, OperatorLock, OperatorRun
+from registry.models import AuditLog, RegisteredModel
 
 from .fleet import AS_OF, dead, fleet, fleet_dict, iso, register
 
@@ -51,7 +52,7 @@ def test_it_persists_decisions_mirrors_them_and_auto_executes_within_policy():
     disabled = RegisteredModel.objects.get(model_id="o1-preview")
     assert disabled.disabled_class == "hard_model" and disabled.disabled_by == "operator"
     audit = AuditLog.objects.get(model_id="o1-preview", action="disable")
-    assert audit.run_id == run.pk and audit.decision_id == decisions["o1-preview"].pk and audit.reversible
+    assert audit.run_ref == run.pk and audit.decision_ref == decisions["o1-preview"].pk and audit.reversible
     status = ModelStatus.objects.get(model_id="gpt-4.5-preview")
     assert status.operator_decision["status"] == "executed" and status.operator_decision["action"] == "disable"
     assert ModelStatus.objects.get(model_id="claude-sonnet-4-5").operator_decision["action"] == "ignore"

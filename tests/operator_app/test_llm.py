@@ -5,9 +5,9 @@ import json
 import pytest
 from django.test import override_settings
 
-from lifecycle.models import RegisteredModel
 from operator_app.engine import operator_run
 from operator_app.models import Decision, OperatorRun
+from registry.models import RegisteredModel
 
 from .fake_llm import FakeLLM, Reply, answers, completion, request_situations
 from .fleet import AS_OF, fleet, fleet_dict, register

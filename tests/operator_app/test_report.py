@@ -8,8 +8,9 @@ from django.core.management.base import CommandError
 
 from discovery.models import OpenRouterModel
 from llmops.models import JobFailure
-from operator_app.models import AuditLog, Decision, OperatorRun
+from operator_app.models import Decision, OperatorRun
 from operator_app.report import health_report_build, health_report_render, health_report_send
+from registry.models import AuditLog
 
 AS_OF = datetime(2025, 12, 2, 8, 0, tzinfo=timezone.utc)
 SCRIPT = "<script>alert('x')</script>"
@@ -40,7 +41,7 @@ def _fleet_day():
     auto = AuditLog.objects.create(
         at=AS_OF - timedelta(hours=5), actor_type="operator", actor="operator", action="disable",
         provider="openai", model_id="gpt-4.5-preview", reason="dead for 96h " + SCRIPT, status="applied",
-        reversible=True, decision=executed, decision_ref=executed.pk, run=run, run_ref=run.pk,
+        reversible=True, decision_ref=executed.pk, run_ref=run.pk,
     )
     pending = Decision.objects.create(
         run=run, provider="groq", model_id="llama-3.1-70b", action="disable", confidence=0.9,

@@ -4,10 +4,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connections
 
-from lifecycle.models import ModelStatus, RegisteredModel
-from operator_app.changes import Actor, ChangeError
-from operator_app.models import AuditLog, Decision
+from lifecycle.models import ModelStatus
+from operator_app.models import Decision
 from operator_app.services import decisions_approve, decisions_reject
+from registry.models import AuditLog, RegisteredModel
+from registry.services import Actor, ChangeError
 
 pytestmark = pytest.mark.django_db
 

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from discovery.models import OpenRouterModel
 from discovery.services import openrouter_add_matched
+from registry.services import Actor
 
 
 class Command(BaseCommand):
@@ -16,8 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("--actor", default="cli", help="name recorded in the audit log")
 
     def handle(self, *args, **opts):
-        from operator_app.changes import Actor
-
         pks = [i for i in opts["ids"] if re.fullmatch(r"[0-9a-fA-F]{24}", i)]
         oids = [i for i in opts["ids"] if i not in pks]
         entry_ids = set(pks) | set(OpenRouterModel.objects.filter(openrouter_id__in=oids).values_list("pk", flat=True))

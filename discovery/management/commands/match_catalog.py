@@ -12,8 +12,11 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from discovery import catalog_files, llm
+from discovery import catalog_files
 from discovery.matching import Matcher
+from discovery.models import OpenRouterModel
+from discovery.services import UNRESOLVED, catalog_match, llm_resolve_ambiguous
+from llmops.lib.llm import llm_client
 from llmops.lib.progress import ProgressBar
 
 
@@ -51,17 +54,12 @@ class Command(BaseCommand):
         progress = ProgressBar("matching", total=len(entries), stream=self.stderr._out).advance
         results = matcher.match_all(entries, as_of=providers.as_of, progress=progress)
         llm_note = ""
-        client = None if opts["no_llm"] else llm.llm_client()
+        client = None if opts["no_llm"] else llm_client()
         if client is not None:
-            by_id = {e.openrouter_id: e for e in entries}
-            ambiguous = [llm.Ambiguous(r.openrouter_id, by_id[r.openrouter_id].name,
-                                       by_id[r.openrouter_id].hugging_face_id, r.candidates)
-                         for r in results if r.candidates and not r.skipped]
-            if ambiguous:
-                from discovery.services import _apply_llm
-
-                outcome = llm.llm_choose(items=ambiguous, client=client)
-                _apply_llm({r.openrouter_id: r for r in results}, outcome, catalogs)
+            outcome = llm_resolve_ambiguous(results={r.openrouter_id: r for r in results},
+                                            entries={e.openrouter_id: e for e in entries}, client=client,
+                                            catalogs=catalogs)
+            if outcome.calls:
                 llm_note = f", LLM: {len(outcome.picks)} picked, {len(outcome.discarded)} discarded"
         elapsed = time.perf_counter() - started
         counts = {}
@@ -87,9 +85,6 @@ class Command(BaseCommand):
         return f"{result.openrouter_id}: {found}"
 
     def _stored(self, opts):
-        from discovery.models import OpenRouterModel
-        from discovery.services import UNRESOLVED, catalog_match
-
         total = OpenRouterModel.objects.filter(match_status__in=UNRESOLVED).count() if not opts["rematch"] \
             else OpenRouterModel.objects.count()
         progress = ProgressBar("matching", total=total, stream=self.stderr._out).advance

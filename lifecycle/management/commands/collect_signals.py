@@ -1,6 +1,7 @@
 """manage.py collect_signals: collect health signals, classify, record model_status."""
 
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -40,8 +41,6 @@ class Command(BaseCommand):
             raise CommandError("--window-hours must be a positive integer")
         export = options["export"]
         if export:
-            from pathlib import Path
-
             parent = Path(export).resolve().parent
             if not parent.is_dir():
                 raise CommandError(f"--export: directory {parent} does not exist")

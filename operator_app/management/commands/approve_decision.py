@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from operator_app.changes import Actor
 from operator_app.services import decisions_approve
+from registry.services import Actor
 
 
 class Command(BaseCommand):

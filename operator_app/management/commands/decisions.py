@@ -4,6 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
+from llmops.lib.dates import iso_utc
 from operator_app import policy
 from operator_app.models import Decision
 from operator_app.selectors import decision_list
@@ -25,7 +26,7 @@ class Command(BaseCommand):
                 "id": d.pk, "provider": d.provider, "model_id": d.model_id, "action": d.action,
                 "confidence": d.confidence, "status": d.status, "error_class": d.error_class,
                 "auto_execute": d.auto_execute, "auto_execute_reason": d.auto_execute_reason,
-                "suggested_by": d.suggested_by, "suggested_at": d.suggested_at.isoformat(),
+                "suggested_by": d.suggested_by, "suggested_at": iso_utc(d.suggested_at),
                 "reasoning": d.reasoning, "proposed_change": d.proposed_change,
             } for d in rows], indent=2))
             return

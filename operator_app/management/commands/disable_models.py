@@ -1,10 +1,12 @@
 """Phase 1 of the seed: disable models by provider or by key, dry-run first, audited, revertible."""
 
+import getpass
+
 from django.core.management.base import BaseCommand, CommandError
 
-from lifecycle.models import DisabledClass
-from operator_app.changes import Actor, ChangeError, registry_disable
-from operator_app.selectors import registry_models
+from registry.selectors import registry_models
+from registry.services import Actor, registry_disable_many
+from registry.vocabulary import DisabledClass
 
 
 class Command(BaseCommand):
@@ -53,16 +55,15 @@ class Command(BaseCommand):
                               "Re-run with --apply to make the changes.")
             return
         actor = Actor.system(opts["actor"]) if opts["actor"] else Actor.system(_login())
-        done, failed = [], []
-        for row in to_disable:
-            try:
-                audit = registry_disable(provider=row.provider, model_id=row.model_id, reason=reason,
+        outcomes = registry_disable_many(models=[r.key for r in to_disable], reason=reason,
                                          disabled_class=opts["disabled_class"], actor=actor)
-                done.append(audit)
-                self.stdout.write(f"  disabled {row.provider}/{row.model_id} (audit {audit.pk})")
-            except ChangeError as exc:
-                failed.append(row)
-                self.stderr.write(f"  failed {row.provider}/{row.model_id}: {exc}")
+        for outcome in outcomes:
+            if outcome.changed:
+                self.stdout.write(f"  disabled {outcome.label} (audit {outcome.audit.pk})")
+            else:
+                self.stderr.write(f"  failed {outcome.label}: {outcome.error}")
+        done = [o for o in outcomes if o.changed]
+        failed = [o for o in outcomes if not o.changed]
         self.stdout.write(f"disabled {len(done)}, failed {len(failed)}, already disabled {len(already)}. "
                           "Undo one with: manage.py revert_change AUDIT_ID")
         if failed:
@@ -70,8 +71,6 @@ class Command(BaseCommand):
 
 
 def _login() -> str:
-    import getpass
-
     try:
         return f"cli:{getpass.getuser()}"
     except Exception:  # no login name in some containers

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from operator_app.changes import Actor, ChangeError
 from operator_app.services import decisions_reject
+from registry.services import Actor, ChangeError
 
 
 class Command(BaseCommand):

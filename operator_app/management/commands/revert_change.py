@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from operator_app.changes import Actor, ChangeError, change_revert
+from registry.services import Actor, ChangeError, change_revert
 
 
 class Command(BaseCommand):

@@ -6,9 +6,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from lifecycle.snapshots import SnapshotFormatError, load_snapshot_file, parse_datetime
+from llmops.lib.progress import ProgressBar
 from operator_app.engine import operator_run
 from operator_app.locking import LockBusy
-from llmops.lib.progress import ProgressBar
 from operator_app.summary import replay_row, report_json, report_text
 
 

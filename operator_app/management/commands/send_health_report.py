@@ -1,20 +1,20 @@
 """Send the daily health report (or print it with --dry-run). Needs no Redis."""
 
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone as dj_timezone
 
+from llmops.lib.dates import parse_iso
 from operator_app.report import ReportError, health_report_send
 
 
 def _as_of(value: str) -> datetime:
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        return parse_iso(value)
     except ValueError:
         raise CommandError(f"--as-of: not an ISO 8601 timestamp: {value!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 class Command(BaseCommand):

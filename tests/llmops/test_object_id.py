@@ -3,10 +3,10 @@ from bson import ObjectId
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from lifecycle.models import RegisteredModel
-from llmops.lib import mongo_compile
-from llmops.lib.fields import ObjectIdPKField
+from llmops.lib.object_id import ObjectIdPKField
 from operator_app.models import Decision, OperatorRun
+from registry.models import RegisteredModel
+from tests import mongo_compile
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ def test_it_rejects_malformed_keys_with_a_validation_error():
 
 def test_it_deconstructs_identically_whatever_the_backend():
     name, path, args, kwargs = RegisteredModel._meta.pk.deconstruct()
-    assert (path, args, kwargs) == ("llmops.lib.fields.ObjectIdPKField", [], {})
+    assert (path, args, kwargs) == ("llmops.lib.object_id.ObjectIdPKField", [], {})
     clone = ObjectIdPKField()
     assert clone.primary_key and clone.db_column == "_id" and clone.max_length == 24
     assert ObjectIdPKField(*args, **kwargs).deconstruct()[1:] == (path, args, kwargs)

@@ -1,12 +1,11 @@
 import pytest
 from django.urls import reverse
 
-from lifecycle.models import RegisteredModel
 from llmops.roles import OPERATORS, VIEWERS
-from operator_app.models import AuditLog
+from registry.models import AuditLog, RegisteredModel
 from tests.operator_app.admin_support import user_in
 
-CHANGELIST = reverse("admin:lifecycle_registeredmodel_changelist")
+CHANGELIST = reverse("admin:registry_registeredmodel_changelist")
 
 
 @pytest.fixture
@@ -68,8 +67,8 @@ def test_it_denies_registry_changes_to_viewers_and_direct_edits_to_everyone(clie
                              "reason": "x"})
     assert RegisteredModel.objects.get(model_id="gpt-4.1").enabled is True
     # no unaudited edits through the form, even for a superuser
-    url = reverse("admin:lifecycle_registeredmodel_change", args=[fleet[0].pk])
+    url = reverse("admin:registry_registeredmodel_change", args=[fleet[0].pk])
     assert admin_client.post(url, {"provider": "openai", "model_id": "gpt-4.1", "enabled": ""}).status_code == 403
-    assert admin_client.get(reverse("admin:lifecycle_registeredmodel_add")).status_code == 403
+    assert admin_client.get(reverse("admin:registry_registeredmodel_add")).status_code == 403
     assert RegisteredModel.objects.get(model_id="gpt-4.1").enabled is True
     assert not AuditLog.objects.exists()

@@ -6,8 +6,9 @@ with a conditional update on the registry row, then marks the row `applied` or
 is what guarantees nothing happens unrecorded; the conditional update (`filter(pk=…,
 enabled=True).update(…)`) is what makes two concurrent disables apply once.
 
-Callers loop over items themselves and catch ChangeError per item, so one failing item
-never aborts the others.
+Single changes raise ChangeError (with a typed `code`); the bulk services
+(`registry_disable_many`, `registry_enable_many`) catch it per item, so one failing item
+never aborts the others, and return one ChangeOutcome per model.
 """
 
 from __future__ import annotations
@@ -21,20 +22,30 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
-from lifecycle.models import RECOVERABLE_CLASSES, DisabledClass, RegisteredModel
-from lifecycle.taxonomy import sanitize_text
-from operator_app.models import AuditLog
+from llmops.lib.dates import iso_utc, parse_iso
+from llmops.lib.text import sanitize_text
+from registry.models import AuditLog, RegisteredModel
+from registry.vocabulary import RECOVERABLE_CLASSES, DisabledClass
 
 logger = logging.getLogger(__name__)
 
-# Registry fields a change may touch; before/after hold the subset that changed.
+# Registry fields a change may touch that hold datetimes (stored as ISO text in before/after).
 _DATETIME_FIELDS = {"disabled_at", "recheck_after"}
 
 
 class ChangeError(Exception):
-    """A registry change that cannot be made; the message says why, for a human."""
+    """A registry change that cannot be made; the message says why, for a human; `code` says
+    which kind of refusal it is, for code."""
+
+    NOT_FOUND = "not_found"  # no such model or audit entry
+    ALREADY = "already"  # the registry already holds what the change would make
+    CONFLICT = "conflict"  # someone else changed the row meanwhile
+    INVALID = "invalid"  # the request itself is wrong
+
+    def __init__(self, message: str, *, code: str = INVALID):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -58,17 +69,34 @@ class Actor:
         return cls(name=name, type=AuditLog.ActorType.SYSTEM)
 
 
+@dataclass
+class ChangeOutcome:
+    """One model's result in a bulk change: the audit entry, or the refusal."""
+
+    provider: str
+    model_id: str
+    audit: AuditLog | None = None
+    error: str = ""
+    code: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return self.audit is not None
+
+    @property
+    def label(self) -> str:
+        return f"{self.provider}/{self.model_id}"
+
+
 # --- helpers ---------------------------------------------------------------------------
 
 def _json_value(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
+    return iso_utc(value) if isinstance(value, datetime) else value
 
 
 def _from_json(field: str, value):
     if field in _DATETIME_FIELDS and isinstance(value, str):
-        return parse_datetime(value)
+        return parse_iso(value)
     return value
 
 
@@ -77,7 +105,7 @@ def _fields(row: RegisteredModel, names) -> dict:
 
 
 def _ref(obj) -> str:
-    return obj.pk if obj is not None else ""
+    return str(obj.pk) if obj is not None else ""
 
 
 def _audit_start(*, action, provider, model_id, before, after, reason, actor, decision=None, run=None,
@@ -96,9 +124,7 @@ def _audit_start(*, action, provider, model_id, before, after, reason, actor, de
         status=AuditLog.Status.PENDING,
         reversible=reversible,
         reverts=reverts,
-        decision=decision,
         decision_ref=_ref(decision),
-        run=run,
         run_ref=_ref(run),
     )
 
@@ -110,9 +136,9 @@ def _audit_finish(audit: AuditLog, *, error: str = "") -> AuditLog:
     return audit
 
 
-def _fail(audit: AuditLog, message: str):
+def _fail(audit: AuditLog, message: str, *, code: str = ChangeError.CONFLICT):
     _audit_finish(audit, error=message)
-    raise ChangeError(message)
+    raise ChangeError(message, code=code)
 
 
 def _apply(audit: AuditLog, write, *, landed):
@@ -137,7 +163,7 @@ def _apply(audit: AuditLog, write, *, landed):
 def _registry_row(provider: str, model_id: str) -> RegisteredModel:
     row = RegisteredModel.objects.filter(provider=provider, model_id=model_id).first()
     if row is None:
-        raise ChangeError(f"{provider}/{model_id} is not in the registry")
+        raise ChangeError(f"{provider}/{model_id} is not in the registry", code=ChangeError.NOT_FOUND)
     return row
 
 
@@ -162,8 +188,7 @@ def audit_records(*, actor: Actor, entries: list[dict]) -> list[AuditLog]:
         AuditLog(at=now, actor_type=actor.type, actor=actor.name, user=user, action=e["action"],
                  provider=e.get("provider", ""), model_id=e.get("model_id", ""), after=e.get("after"),
                  reason=e.get("reason") or "", status=AuditLog.Status.APPLIED, reversible=False,
-                 decision=e.get("decision"), decision_ref=_ref(e.get("decision")), run=e.get("run"),
-                 run_ref=_ref(e.get("run")))
+                 decision_ref=_ref(e.get("decision")), run_ref=_ref(e.get("run")))
         for e in entries
     ]
     if rows:
@@ -179,8 +204,8 @@ def registry_disable(*, provider: str, model_id: str, reason: str, disabled_clas
         raise ChangeError(f"unknown disabled_class {disabled_class!r} (one of {', '.join(DisabledClass.values)})")
     now = now or timezone.now()
     row = _registry_row(provider, model_id)
-    if not row.enabled:
-        raise ChangeError(f"{provider}/{model_id} is already disabled ({row.disabled_class or 'no class'})")
+    if refusal := row.toggle_refusal(enable=False):
+        raise ChangeError(f"{provider}/{model_id} is {refusal}", code=ChangeError.ALREADY)
     recheck = now + timedelta(hours=settings.OPERATOR_RECHECK_HOURS) if disabled_class in RECOVERABLE_CLASSES else None
     new = {
         "enabled": False,
@@ -203,8 +228,8 @@ def registry_disable(*, provider: str, model_id: str, reason: str, disabled_clas
 
 def registry_enable(*, provider: str, model_id: str, reason: str, actor: Actor, decision=None, run=None) -> AuditLog:
     row = _registry_row(provider, model_id)
-    if row.enabled:
-        raise ChangeError(f"{provider}/{model_id} is already enabled")
+    if refusal := row.toggle_refusal(enable=True):
+        raise ChangeError(f"{provider}/{model_id} is {refusal}", code=ChangeError.ALREADY)
     new = {"enabled": True, "disabled_reason": "", "disabled_at": None, "disabled_by": "", "disabled_class": "",
            "recheck_after": None}
     audit = _audit_start(
@@ -219,16 +244,39 @@ def registry_enable(*, provider: str, model_id: str, reason: str, actor: Actor, 
     return _audit_finish(audit)
 
 
+def _many(models, change) -> list[ChangeOutcome]:
+    outcomes = []
+    for provider, model_id in models:
+        outcome = ChangeOutcome(provider, model_id)
+        try:
+            outcome.audit = change(provider, model_id)
+        except ChangeError as exc:
+            outcome.error, outcome.code = str(exc), exc.code
+        outcomes.append(outcome)
+    return outcomes
+
+
+def registry_disable_many(*, models, reason: str, disabled_class: str, actor: Actor) -> list[ChangeOutcome]:
+    """Disable each (provider, model_id) in `models` on its own (the admin action and disable_models)."""
+    return _many(models, lambda p, m: registry_disable(provider=p, model_id=m, reason=reason,
+                                                       disabled_class=disabled_class, actor=actor))
+
+
+def registry_enable_many(*, models, reason: str, actor: Actor) -> list[ChangeOutcome]:
+    """Enable each (provider, model_id) in `models` on its own (the admin action)."""
+    return _many(models, lambda p, m: registry_enable(provider=p, model_id=m, reason=reason, actor=actor))
+
+
 def registry_rename(*, provider: str, model_id: str, new_model_id: str, reason: str, actor: Actor,
                     decision=None, run=None) -> AuditLog:
     new_model_id = (new_model_id or "").strip()
     if not new_model_id:
         raise ChangeError("the new model_id is empty")
     if new_model_id == model_id:
-        raise ChangeError(f"{provider}/{model_id} already has that model_id")
+        raise ChangeError(f"{provider}/{model_id} already has that model_id", code=ChangeError.ALREADY)
     row = _registry_row(provider, model_id)
     if RegisteredModel.objects.filter(provider=provider, model_id=new_model_id).exists():
-        raise ChangeError(f"{provider}/{new_model_id} is already in the registry")
+        raise ChangeError(f"{provider}/{new_model_id} is already in the registry", code=ChangeError.ALREADY)
     audit = _audit_start(
         action="rename", provider=provider, model_id=model_id, before={"model_id": model_id},
         after={"model_id": new_model_id}, reason=reason, actor=actor, decision=decision, run=run,
@@ -250,7 +298,7 @@ def registry_add(*, provider: str, model_id: str, reason: str, actor: Actor, dis
     if not provider or not model_id:
         raise ChangeError("provider and model_id are required")
     if RegisteredModel.objects.filter(provider=provider, model_id=model_id).exists():
-        raise ChangeError(f"{provider}/{model_id} is already in the registry")
+        raise ChangeError(f"{provider}/{model_id} is already in the registry", code=ChangeError.ALREADY)
     now = timezone.now()
     fields = {
         "display_name": display_name or "",
@@ -269,7 +317,7 @@ def registry_add(*, provider: str, model_id: str, reason: str, actor: Actor, dis
         with transaction.atomic():  # a savepoint on SQL; a no-op on MongoDB
             RegisteredModel.objects.create(provider=provider, model_id=model_id, created_at=now, **fields)
     except IntegrityError:
-        _fail(audit, f"{provider}/{model_id} was added by someone else meanwhile")
+        _fail(audit, f"{provider}/{model_id} was added by someone else meanwhile", code=ChangeError.ALREADY)
     return _audit_finish(audit)
 
 
@@ -288,20 +336,22 @@ def _undo(original: AuditLog) -> None:
         if updated != 1:
             state = "disabled" if currently_enabled else "enabled"
             raise ChangeError(f"{provider}/{original.model_id} is no longer as the change left it "
-                              f"(missing or {state} since); nothing reverted")
+                              f"(missing or {state} since); nothing reverted", code=ChangeError.CONFLICT)
     elif original.action == "rename":
         old, new = before.get("model_id"), after.get("model_id")
         if RegisteredModel.objects.filter(provider=provider, model_id=old).exists():
-            raise ChangeError(f"{provider}/{old} exists again; cannot rename {new} back")
+            raise ChangeError(f"{provider}/{old} exists again; cannot rename {new} back", code=ChangeError.CONFLICT)
         if RegisteredModel.objects.filter(provider=provider, model_id=new).update(model_id=old) != 1:
-            raise ChangeError(f"{provider}/{new} is no longer in the registry; nothing reverted")
+            raise ChangeError(f"{provider}/{new} is no longer in the registry; nothing reverted",
+                              code=ChangeError.CONFLICT)
     elif original.action == "add":
         # Only remove a candidate nobody has enabled since: an enabled model is in use.
         deleted, _ = RegisteredModel.objects.filter(
             provider=provider, model_id=original.model_id, enabled=False
         ).delete()
         if not deleted:
-            raise ChangeError(f"{provider}/{original.model_id} is enabled or gone; not removed")
+            raise ChangeError(f"{provider}/{original.model_id} is enabled or gone; not removed",
+                              code=ChangeError.CONFLICT)
     else:
         raise ChangeError(f"a {original.action!r} change cannot be reverted")
 
@@ -312,16 +362,11 @@ def change_revert(*, audit_id: str, actor: Actor, reason: str = "") -> AuditLog:
     except ValidationError:  # not an ObjectId
         original = None
     if original is None:
-        raise ChangeError(f"no audit entry {audit_id}")
-    if original.reverted_at is not None:
-        raise ChangeError(
-            f"audit entry {audit_id} was already reverted at {original.reverted_at:%Y-%m-%d %H:%M} "
-            f"(by audit entry {original.reverted_by_id})"
-        )
-    if not original.reversible:
-        raise ChangeError(f"audit entry {audit_id} ({original.action}) is not reversible")
-    if original.status != AuditLog.Status.APPLIED:
-        raise ChangeError(f"audit entry {audit_id} is {original.status}, not applied; nothing to revert")
+        raise ChangeError(f"no audit entry {audit_id}", code=ChangeError.NOT_FOUND)
+    if refusal := original.revert_refusal():
+        if original.reverted_at is not None:
+            refusal += f" at {original.reverted_at:%Y-%m-%d %H:%M} (by audit entry {original.reverted_by_id})"
+        raise ChangeError(f"audit entry {audit_id} ({original.action}) cannot be reverted: {refusal}")
 
     audit = _audit_start(
         action="revert", provider=original.provider, model_id=original.model_id,
@@ -339,5 +384,5 @@ def change_revert(*, audit_id: str, actor: Actor, reason: str = "") -> AuditLog:
         _undo(original)
     except ChangeError as exc:
         AuditLog.objects.filter(pk=original.pk, reverted_by=audit.pk).update(reverted_at=None, reverted_by=None)
-        _fail(audit, str(exc))
+        _fail(audit, str(exc), code=exc.code)
     return _audit_finish(audit)

@@ -2,8 +2,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from discovery.models import MatchStatus, OpenRouterModel
-from lifecycle.models import BenchmarkError, BenchmarkResult, ModelStatus, RegisteredModel
+from lifecycle.models import BenchmarkError, BenchmarkResult, ModelStatus
 from operator_app.models import Decision
+from registry.models import RegisteredModel
 
 
 class Command(BaseCommand):

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from django.conf import settings
 
 from lifecycle import selectors
 from lifecycle.snapshots import ErrorGroup, ModelSnapshot, ProviderContext, SnapshotSet
-from lifecycle.taxonomy import annotate_snapshot, dominant_class, normalize_message, sanitize_text
+from lifecycle.taxonomy import annotate_snapshot, dominant_class, normalize_message
+from llmops.lib.text import sanitize_text
+from registry.selectors import registry_states
 
 # How far back a failure streak is followed (a provider may bill-block us for weeks).
 STREAK_LOOKBACK_HOURS = 90 * 24
@@ -74,10 +76,8 @@ class _Model:
 
 def _aware(value):
     # SQLite returns aggregates of datetimes as naive UTC in some Django paths.
-    from datetime import timezone as tz
-
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=tz.utc)
+        return value.replace(tzinfo=timezone.utc)
     return value
 
 
@@ -161,7 +161,7 @@ def collect_snapshots(
     models: dict[tuple[str, str], _Model] = {}
     normalize = _Normalizer()
 
-    for row in selectors.registry_list(providers=wanted):
+    for row in registry_states(providers=wanted):
         key = (row["provider"], row["model_id"])
         if keep(key):
             models[key] = _Model(row["provider"], row["model_id"], registered=True, enabled=row["enabled"],

@@ -4,8 +4,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import override_settings
 
-from lifecycle.models import RegisteredModel
-from operator_app.changes import (
+from registry import services as registry_services
+from registry.models import AuditLog, RegisteredModel
+from registry.services import (
     Actor,
     ChangeError,
     change_revert,
@@ -14,7 +15,6 @@ from operator_app.changes import (
     registry_enable,
     registry_rename,
 )
-from operator_app.models import AuditLog
 
 pytestmark = pytest.mark.django_db
 
@@ -62,11 +62,9 @@ def test_it_applies_a_concurrent_disable_once(model, monkeypatch):
         registry_disable(provider="openai", model_id="gpt-4.5-preview", reason="b", disabled_class="hard_model",
                          actor=Actor.operator())
     # The race itself: a second writer read the row while it was still enabled.
-    import operator_app.changes as changes
-
     stale = RegisteredModel.objects.get(pk=model.pk)
     stale.enabled = True
-    monkeypatch.setattr(changes, "_registry_row", lambda provider, model_id: stale)
+    monkeypatch.setattr(registry_services, "_registry_row", lambda provider, model_id: stale)
     with pytest.raises(ChangeError, match="meanwhile"):
         registry_disable(provider="openai", model_id="gpt-4.5-preview", reason="d",
                          disabled_class="hard_model", actor=Actor.operator())

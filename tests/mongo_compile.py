@@ -17,7 +17,7 @@ from django.db.models import Lookup
 from django.db.models.sql import compiler as sql_compiler
 
 MONGO_ALIAS = "mongo_compile"
-CHECKED_APPS = frozenset({"llmops", "lifecycle", "operator_app", "discovery"})
+CHECKED_APPS = frozenset({"llmops", "registry", "lifecycle", "operator_app", "discovery"})
 _WRAPPED = (sql_compiler.SQLCompiler, sql_compiler.SQLInsertCompiler, sql_compiler.SQLUpdateCompiler)
 
 

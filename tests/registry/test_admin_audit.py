@@ -2,14 +2,14 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from lifecycle.models import RegisteredModel
 from llmops.roles import OPERATORS, VIEWERS
-from operator_app.changes import Actor, registry_disable
-from operator_app.models import AuditLog, OperatorRun
+from operator_app.models import OperatorRun
 from operator_app.services import decisions_approve
+from registry.models import AuditLog, RegisteredModel
+from registry.services import Actor, registry_disable
 from tests.operator_app.admin_support import SCRIPT, decisions_fixture, user_in
 
-CHANGELIST = reverse("admin:operator_app_auditlog_changelist")
+CHANGELIST = reverse("admin:registry_auditlog_changelist")
 
 
 def _executed_disable():
@@ -21,11 +21,11 @@ def _executed_disable():
 @pytest.mark.django_db
 def test_it_forbids_add_change_and_delete_even_for_superusers(admin_client):
     audit, _decision = _executed_disable()
-    assert admin_client.get(reverse("admin:operator_app_auditlog_add")).status_code == 403
-    assert admin_client.post(reverse("admin:operator_app_auditlog_add"), {"actor": "x", "action": "y"}).status_code == 403
-    change_url = reverse("admin:operator_app_auditlog_change", args=[audit.pk])
+    assert admin_client.get(reverse("admin:registry_auditlog_add")).status_code == 403
+    assert admin_client.post(reverse("admin:registry_auditlog_add"), {"actor": "x", "action": "y"}).status_code == 403
+    change_url = reverse("admin:registry_auditlog_change", args=[audit.pk])
     assert admin_client.post(change_url, {"actor": "someone else", "action": "enable"}).status_code == 403
-    delete_url = reverse("admin:operator_app_auditlog_delete", args=[audit.pk])
+    delete_url = reverse("admin:registry_auditlog_delete", args=[audit.pk])
     assert admin_client.get(delete_url).status_code == 403
     assert admin_client.post(delete_url, {"post": "yes"}).status_code == 403
     # bulk delete is not offered and does nothing when forced
@@ -46,7 +46,7 @@ def test_it_links_entries_to_their_decision_and_run_and_filters_them(admin_clien
     assert reverse("admin:operator_app_decision_change", args=[decision.pk]) in html
     assert reverse("admin:operator_app_operatorrun_change", args=[decision.run_id]) in html
     for params, expected in (({"actor": "operator"}, 2), ({"action": "disable"}, 1), ({"provider": "openai"}, 2),
-                             ({"actor": "nobody"}, 0), ({"decision": decision.pk}, 2)):
+                             ({"actor": "nobody"}, 0), ({"decision_ref": decision.pk}, 2)):
         response = admin_client.get(CHANGELIST, params)
         assert response.status_code == 200
         assert len(response.context["cl"].result_list) == expected, params
@@ -57,7 +57,7 @@ def test_it_escapes_reasons_on_the_detail_page(admin_client):
     RegisteredModel.objects.create(provider="x", model_id="m")
     audit = registry_disable(provider="x", model_id="m", reason=SCRIPT, disabled_class="manual",
                              actor=Actor.system("test"))
-    html = admin_client.get(reverse("admin:operator_app_auditlog_change", args=[audit.pk])).content.decode()
+    html = admin_client.get(reverse("admin:registry_auditlog_change", args=[audit.pk])).content.decode()
     assert SCRIPT not in html and "&lt;script&gt;" in html
 
 

@@ -42,7 +42,7 @@ class ObjectIdPKField(models.CharField):
         name, _path, args, kwargs = super().deconstruct()
         for key in self._FIXED:
             kwargs.pop(key, None)
-        return name, "llmops.lib.fields.ObjectIdPKField", args, kwargs
+        return name, "llmops.lib.object_id.ObjectIdPKField", args, kwargs
 
     def db_type(self, connection):
         return "objectId" if _is_mongodb(connection) else super().db_type(connection)
