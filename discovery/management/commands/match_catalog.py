@@ -17,7 +17,7 @@ from discovery.matching import Matcher
 from discovery.models import OpenRouterModel
 from discovery.services import UNRESOLVED, catalog_match, llm_resolve_ambiguous
 from llmops.lib.llm import llm_client
-from llmops.lib.progress import ProgressBar
+from llmops.lib.progress import Progress
 
 
 class Command(BaseCommand):
@@ -51,7 +51,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         catalogs = providers.catalogs()
         matcher = Matcher(catalogs)
-        progress = ProgressBar("matching", total=len(entries), stream=self.stderr._out).advance
+        progress = Progress("matching", total=len(entries), stream=self.stderr._out).advance
         results = matcher.match_all(entries, as_of=providers.as_of, progress=progress)
         llm_note = ""
         client = None if opts["no_llm"] else llm_client()
@@ -87,7 +87,7 @@ class Command(BaseCommand):
     def _stored(self, opts):
         total = OpenRouterModel.objects.filter(match_status__in=UNRESOLVED).count() if not opts["rematch"] \
             else OpenRouterModel.objects.count()
-        progress = ProgressBar("matching", total=total, stream=self.stderr._out).advance
+        progress = Progress("matching", total=total, stream=self.stderr._out).advance
         report = catalog_match(use_llm=not opts["no_llm"], rematch=opts["rematch"], dry_run=opts["dry_run"],
                                progress=progress)
         if opts["format"] == "json":

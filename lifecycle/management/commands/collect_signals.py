@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from lifecycle.services import signals_collect
 from lifecycle.snapshots import SnapshotFormatError, parse_datetime
-from llmops.lib.progress import ProgressBar
+from llmops.lib.progress import Progress
 
 
 def _collect_progress():
-    bar = ProgressBar("collecting", stream=sys.stderr)
+    bar = Progress("collecting", stream=sys.stderr)
     return lambda step, done, total: bar.update(done, total, note=step)
 
 

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from lifecycle.snapshots import SnapshotFormatError, load_snapshot_file, parse_datetime
-from llmops.lib.progress import ProgressBar
+from llmops.lib.progress import Progress
 from operator_app.engine import operator_run
 from operator_app.locking import LockBusy
 from operator_app.summary import replay_row, report_json, report_text
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         except SnapshotFormatError as exc:
             raise CommandError(str(exc)) from None
         model_keys = [_model_key(m) for m in opts["model"]]
-        progress = ProgressBar("reasoning", stream=self.stderr._out).update
+        progress = Progress("reasoning", stream=self.stderr._out).update
         if opts["snapshots"]:
             return self._replay(opts, as_of=as_of, model_keys=model_keys, progress=progress)
         try:
