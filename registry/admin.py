@@ -14,7 +14,15 @@ from llmops.lib.admin_actions import Effect, Result, confirmed_action
 from llmops.lib.admin_base import ReadOnlyAdmin
 from llmops.lib.admin_display import pretty_json, text_block
 from registry.models import AuditLog, RegisteredModel
-from registry.services import Actor, ChangeError, change_revert, registry_disable_many, registry_enable_many
+from registry.selectors import unattended_holds
+from registry.services import (
+    Actor,
+    ChangeError,
+    change_revert,
+    registry_disable_many,
+    registry_enable_many,
+    registry_hold_clear,
+)
 from registry.vocabulary import DisabledClass
 
 UNDO = {"disable": "re-enable", "enable": "disable again", "rename": "rename back", "add": "remove the candidate"}
@@ -74,10 +82,39 @@ def _registry_fields(qs):
     return qs.only("pk", "provider", "model_id", "enabled", "disabled_class")
 
 
+def _hold_effect(row: RegisteredModel) -> Effect:
+    hold = unattended_holds(providers=[row.provider]).get(row.key)
+    if hold is None:
+        return Effect(str(row), "skipped: no unattended hold (the operator may change it unattended)", will_act=False)
+    return Effect(str(row), f"allow unattended changes again (held since {hold.by} reverted an unattended change "
+                            f"on {hold.at:%Y-%m-%d %H:%M} UTC)")
+
+
+def _hold_clear(request, ids, reason):
+    actor = Actor.for_user(request.user)
+    done, failed = [], []
+    for provider, model_id in _selected_keys(ids):
+        try:
+            registry_hold_clear(provider=provider, model_id=model_id, reason=reason, actor=actor)
+            done.append(f"{provider}/{model_id}")
+        except ChangeError as exc:
+            failed.append(str(exc))
+    results = [Result(messages.SUCCESS, f"Unattended changes allowed again for {len(done)} model(s): "
+                      + ", ".join(done[:30]))] if done else []
+    if failed:
+        results.append(Result(messages.WARNING, f"{len(failed)} unchanged: " + "; ".join(failed[:30])))
+    return results
+
+
 enable_models = confirmed_action(
     name="enable_models", description="Enable selected models (with a reason)", permissions=["toggle"],
     title="Enable models?", confirm_label="Yes, enable", describe=lambda r: _toggle_effect(r, enable=True),
     perform=_enable, reason="Reason", reason_required=True, only=_registry_fields,
+)
+clear_holds = confirmed_action(
+    name="clear_holds", description="Allow unattended changes again (after a human revert)", permissions=["toggle"],
+    title="Allow unattended changes again?", confirm_label="Yes, allow them", describe=_hold_effect,
+    perform=_hold_clear, reason="Reason", reason_required=True, only=_registry_fields,
 )
 disable_models = confirmed_action(
     name="disable_models", description="Disable selected models (with a reason)", permissions=["toggle"],
@@ -97,7 +134,7 @@ class RegisteredModelAdmin(ReadOnlyAdmin):
     readonly_fields = ("created_at",)
     list_per_page = 100
     show_full_result_count = False
-    actions = [enable_models, disable_models]
+    actions = [enable_models, disable_models, clear_holds]
 
     def has_toggle_permission(self, request):
         return request.user.has_perm("registry.change_registeredmodel")

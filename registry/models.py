@@ -75,6 +75,11 @@ class AuditLog(Document):
         APPLIED = "applied"
         FAILED = "failed"
 
+    # Actions that change a registry row: a revert is refused when one is newer than its change.
+    REGISTRY_CHANGES = ("disable", "enable", "rename", "add", "revert")
+    # A human's word that unattended changes of a model may resume after a revert (registry_hold_clear).
+    HOLD_CLEARED = "clear_hold"
+
     at = models.DateTimeField(default=timezone.now)
     actor_type = models.CharField(max_length=16, choices=ActorType.choices, default=ActorType.SYSTEM)
     actor = models.CharField(max_length=150)

@@ -23,9 +23,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from llmops.lib.dates import iso_utc, parse_iso
+from llmops.lib.dates import iso_utc, parse_iso, to_millis
+from llmops.lib.documents import undeclared_fields
 from llmops.lib.text import sanitize_text
 from registry.models import AuditLog, RegisteredModel
+from registry.selectors import unattended_holds
 from registry.vocabulary import RECOVERABLE_CLASSES, DisabledClass
 
 logger = logging.getLogger(__name__)
@@ -91,7 +93,8 @@ class ChangeOutcome:
 # --- helpers ---------------------------------------------------------------------------
 
 def _json_value(value):
-    return iso_utc(value) if isinstance(value, datetime) else value
+    # Milliseconds: the before/after images must equal what the database holds (to_millis).
+    return iso_utc(value, millis=True) if isinstance(value, datetime) else value
 
 
 def _from_json(field: str, value):
@@ -202,7 +205,7 @@ def registry_disable(*, provider: str, model_id: str, reason: str, disabled_clas
                      decision=None, run=None, now: datetime | None = None) -> AuditLog:
     if disabled_class not in DisabledClass.values:
         raise ChangeError(f"unknown disabled_class {disabled_class!r} (one of {', '.join(DisabledClass.values)})")
-    now = now or timezone.now()
+    now = to_millis(now or timezone.now())
     row = _registry_row(provider, model_id)
     if refusal := row.toggle_refusal(enable=False):
         raise ChangeError(f"{provider}/{model_id} is {refusal}", code=ChangeError.ALREADY)
@@ -299,7 +302,7 @@ def registry_add(*, provider: str, model_id: str, reason: str, actor: Actor, dis
         raise ChangeError("provider and model_id are required")
     if RegisteredModel.objects.filter(provider=provider, model_id=model_id).exists():
         raise ChangeError(f"{provider}/{model_id} is already in the registry", code=ChangeError.ALREADY)
-    now = timezone.now()
+    now = to_millis(timezone.now())
     fields = {
         "display_name": display_name or "",
         "enabled": False,
@@ -323,37 +326,71 @@ def registry_add(*, provider: str, model_id: str, reason: str, actor: Actor, dis
 
 # --- revert --------------------------------------------------------------------------------
 
-def _undo(original: AuditLog) -> None:
-    """Apply the inverse of one applied change; raise ChangeError if the registry moved on."""
-    before, after = original.before or {}, original.after or {}
+def _images(original: AuditLog) -> tuple[dict, dict]:
+    parse = lambda image: {k: _from_json(k, v) for k, v in (image or {}).items()}  # noqa: E731
+    return parse(original.before), parse(original.after)
+
+
+def _newer_change(original: AuditLog) -> AuditLog | None:
+    """The first applied registry change of the same model after `original`, if any (under either
+    ID of a rename)."""
+    ids = {original.model_id, (original.after or {}).get("model_id") or original.model_id}
+    return (AuditLog.objects.filter(provider=original.provider, model_id__in=sorted(ids), action__in=AuditLog.REGISTRY_CHANGES,
+                                    status=AuditLog.Status.APPLIED, at__gt=original.at)
+            .exclude(pk=original.pk).order_by("at").first())
+
+
+def _changed_since(original: AuditLog, newer: AuditLog) -> ChangeError:
+    return ChangeError(
+        f"{original.provider}/{original.model_id} changed since: {newer.action} by {newer.actor} at "
+        f"{newer.at:%Y-%m-%d %H:%M} UTC (audit entry {newer.pk}); nothing reverted", code=ChangeError.CONFLICT)
+
+
+def _undo(original: AuditLog) -> dict | None:
+    """Apply the inverse of one applied change, compare-and-swap: only while the row still holds the
+    change's after-image and no newer change of the model is recorded. Raises ChangeError (naming
+    the newer entry) otherwise. Returns what the revert did, when it is not plain."""
+    if (newer := _newer_change(original)) is not None:
+        raise _changed_since(original, newer)
+    before, after = _images(original)
     provider = original.provider
     if original.action in ("disable", "enable"):
-        currently_enabled = original.action == "enable"
-        restore = {k: _from_json(k, v) for k, v in before.items()}
-        updated = RegisteredModel.objects.filter(
-            provider=provider, model_id=original.model_id, enabled=currently_enabled
-        ).update(**restore)
+        # The after-image, less its datetimes (compared as exact instants they could differ only by
+        # backend rounding; the newer-change check above already covers them).
+        still = {k: v for k, v in after.items() if k not in _DATETIME_FIELDS}
+        updated = RegisteredModel.objects.filter(provider=provider, model_id=original.model_id, **still).update(**before)
         if updated != 1:
-            state = "disabled" if currently_enabled else "enabled"
-            raise ChangeError(f"{provider}/{original.model_id} is no longer as the change left it "
-                              f"(missing or {state} since); nothing reverted", code=ChangeError.CONFLICT)
-    elif original.action == "rename":
+            raise ChangeError(f"{provider}/{original.model_id} no longer holds what the change left "
+                              f"(changed outside the audited services?); nothing reverted", code=ChangeError.CONFLICT)
+        return None
+    if original.action == "rename":
         old, new = before.get("model_id"), after.get("model_id")
         if RegisteredModel.objects.filter(provider=provider, model_id=old).exists():
             raise ChangeError(f"{provider}/{old} exists again; cannot rename {new} back", code=ChangeError.CONFLICT)
         if RegisteredModel.objects.filter(provider=provider, model_id=new).update(model_id=old) != 1:
             raise ChangeError(f"{provider}/{new} is no longer in the registry; nothing reverted",
                               code=ChangeError.CONFLICT)
-    elif original.action == "add":
-        # Only remove a candidate nobody has enabled since: an enabled model is in use.
-        deleted, _ = RegisteredModel.objects.filter(
-            provider=provider, model_id=original.model_id, enabled=False
-        ).delete()
-        if not deleted:
-            raise ChangeError(f"{provider}/{original.model_id} is enabled or gone; not removed",
-                              code=ChangeError.CONFLICT)
-    else:
-        raise ChangeError(f"a {original.action!r} change cannot be reverted")
+        return None
+    if original.action == "add":
+        return _undo_add(original, after)
+    raise ChangeError(f"a {original.action!r} change cannot be reverted")
+
+
+def _undo_add(original: AuditLog, after: dict) -> dict:
+    """Remove a candidate nobody touched since; one that another writer has put fields on is withdrawn
+    (kept, disabled, saying so) instead, so nothing the runner or a tool stored is lost."""
+    provider, model_id = original.provider, original.model_id
+    row = RegisteredModel.objects.filter(provider=provider, model_id=model_id, enabled=False).first()
+    if row is None:
+        raise ChangeError(f"{provider}/{model_id} is enabled or gone; not removed", code=ChangeError.CONFLICT)
+    foreign = undeclared_fields(RegisteredModel, row.pk)
+    if not foreign:
+        if RegisteredModel.objects.filter(pk=row.pk, enabled=False).delete()[0] != 1:
+            raise ChangeError(f"{provider}/{model_id} changed meanwhile; not removed", code=ChangeError.CONFLICT)
+        return {"removed": True}
+    reason = f"candidate withdrawn: revert of audit entry {original.pk} (kept: other writers' fields {sorted(foreign)})"
+    RegisteredModel.objects.filter(pk=row.pk, enabled=False).update(disabled_reason=reason[:2000])
+    return {"removed": False, "withdrawn": True, "kept_fields": sorted(foreign)}
 
 
 def change_revert(*, audit_id: str, actor: Actor, reason: str = "") -> AuditLog:
@@ -381,8 +418,24 @@ def change_revert(*, audit_id: str, actor: Actor, reason: str = "") -> AuditLog:
     if claimed != 1:
         _fail(audit, f"audit entry {audit_id} was already reverted")
     try:
-        _undo(original)
+        done = _undo(original)
     except ChangeError as exc:
         AuditLog.objects.filter(pk=original.pk, reverted_by=audit.pk).update(reverted_at=None, reverted_by=None)
         _fail(audit, str(exc), code=exc.code)
+    if done:
+        audit.after = {**(audit.after or {}), **done}
+        AuditLog.objects.filter(pk=audit.pk).update(after=audit.after)
     return _audit_finish(audit)
+
+
+# --- unattended holds ------------------------------------------------------------------------
+
+def registry_hold_clear(*, provider: str, model_id: str, reason: str, actor: Actor) -> AuditLog:
+    """A human's word that the operator may again change this model unattended, after a human
+    reverted one of its unattended changes (registry.selectors.unattended_holds)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ChangeError("a reason is required to allow unattended changes again")
+    if (provider, model_id) not in unattended_holds(providers=[provider]):
+        raise ChangeError(f"{provider}/{model_id} has no unattended hold to clear", code=ChangeError.NOT_FOUND)
+    return audit_record(action=AuditLog.HOLD_CLEARED, actor=actor, reason=reason, provider=provider, model_id=model_id)

@@ -11,11 +11,21 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 
-def iso_utc(value: datetime | None) -> str | None:
-    """`2026-11-26T08:00:00Z`, or None."""
+def iso_utc(value: datetime | None, *, millis: bool = False) -> str | None:
+    """`2026-11-26T08:00:00Z` (with `millis`, `2026-11-26T08:00:00.123Z`: exact for a value that went
+    through `to_millis`), or None."""
     if value is None:
         return None
-    return _utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+    value = _utc(value)
+    if millis:
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def to_millis(value: datetime) -> datetime:
+    """`value` cut to whole milliseconds: what MongoDB stores, so a value we write reads back equal
+    (and compares equal in a conditional update) on every backend."""
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
 def iso_minutes(value: datetime | None, *, missing: str = "never") -> str:

@@ -1,7 +1,8 @@
-"""Revert one audited registry change."""
+"""Revert one audited registry change (compare-and-swap: refused when the model changed since)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
+from registry.models import AuditLog
 from registry.services import Actor, ChangeError, change_revert
 
 
@@ -19,3 +20,7 @@ class Command(BaseCommand):
         except ChangeError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"reverted {audit.reverts_id}: {audit.provider}/{audit.model_id} (audit {audit.pk})")
+        if audit.reverts.actor_type == AuditLog.ActorType.OPERATOR:
+            self.stdout.write(f"the operator changes {audit.provider}/{audit.model_id} unattended no more until a "
+                              f"human clears that: manage.py clear_hold {audit.provider}/{audit.model_id} "
+                              "--reason …")
