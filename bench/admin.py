@@ -46,7 +46,7 @@ def _fill(start: int, stop: int, rng: random.Random) -> None:
     rows = []
     for i in range(start, stop):
         provider = op.PROVIDERS[i % len(op.PROVIDERS)]
-        status = "pending" if i % 3 == 0 else rng.choice(("executed", "rejected", "superseded", "approved"))
+        status = "pending" if i % 3 == 0 else rng.choice(("auto_executed", "rejected", "superseded", "approved"))
         action = "disable" if i % 4 == 0 else "monitor"
         rows.append(ins.prep(
             id=f"d{i:023x}", provider=provider, model_id=f"{provider}-model-{i % MODELS:06d}", action=action,

@@ -270,7 +270,10 @@ def collect_snapshots(
         annotate_snapshot(snapshot)
         snapshots.append(snapshot)
 
-    return SnapshotSet(as_of=as_of, providers=provider_contexts(snapshots, catalog_state), models=snapshots)
+    complete = {provider: frozenset(m for p, m in listed if p == provider)
+                for provider, state in catalog_state.items() if state == "complete"}
+    return SnapshotSet(as_of=as_of, providers=provider_contexts(snapshots, catalog_state), models=snapshots,
+                       catalogs=complete)
 
 
 def _ordered(groups: dict) -> list[ErrorGroup]:

@@ -106,6 +106,9 @@ class SnapshotSet:
     providers: dict[str, ProviderContext]
     models: list[ModelSnapshot]
     source: str = ""
+    # The IDs each provider's latest complete catalog sync listed (providers with one only): what a
+    # successor named by untrusted text must be found in (operator_app.renames). Not in files.
+    catalogs: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 # --- parsing -------------------------------------------------------------------------

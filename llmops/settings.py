@@ -138,6 +138,8 @@ OPERATOR_HARD_STREAK_HOURS = cfg.int("OPERATOR_HARD_STREAK_HOURS", 48, minimum=1
 OPERATOR_MAX_AUTO_PER_RUN = cfg.int("OPERATOR_MAX_AUTO_PER_RUN", 10, minimum=0)
 OPERATOR_MAX_AUTO_PER_PROVIDER = cfg.int("OPERATOR_MAX_AUTO_PER_PROVIDER", 3, minimum=0)
 OPERATOR_RECHECK_HOURS = cfg.int("OPERATOR_RECHECK_HOURS", 72, minimum=1)
+# A human verdict holds a proposal on the same evidence this long; after it, the question reopens for a human.
+OPERATOR_VERDICT_TTL_DAYS = cfg.int("OPERATOR_VERDICT_TTL_DAYS", 14, minimum=1)
 
 # --- discovery ---------------------------------------------------------------------
 OPENROUTER_MODELS_URL = cfg.url(

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from llmops.lib.admin_actions import Effect, Result, confirmed_action
 from llmops.lib.admin_base import ReadOnlyAdmin
 from llmops.lib.admin_display import age, key_values, pretty_json, text_block
-from operator_app.admin_display import evidence_html
+from operator_app.admin_display import evidence_html, held_table
 from operator_app.models import Decision, OperatorRun
 from operator_app.services import decisions_approve, decisions_reject
 from registry.models import AuditLog
@@ -56,19 +56,32 @@ class ConfidenceBandFilter(admin.SimpleListFilter):
 
 
 def _decision_label(d: Decision) -> str:
-    return f"{d.action} {d.provider}/{d.model_id} (confidence {d.confidence:.2f}, {d.status})"
+    return f"{d.what} (confidence {d.confidence:.2f}, {d.status})"
 
 
-def _approve_effect(d: Decision, *, execute: bool) -> Effect:
+# What approving carries out, per action (the services do exactly this: operator_app.services).
+_APPROVAL_EFFECT = {
+    Action.DISABLE: "approved and carried out: {p}/{m} is disabled in the registry (audited, revertible)",
+    Action.ENABLE: "approved and carried out: {p}/{m} is enabled in the registry (audited, revertible)",
+    Action.RENAME: "approved and carried out: {p}/{m} is renamed to {new} in the registry (audited, revertible)",
+}
+
+
+def _approve_effect(d: Decision) -> Effect:
     if refusal := d.execution_refusal():
         return Effect(_decision_label(d), f"skipped: {refusal}", will_act=False)
-    if not execute:
-        return Effect(_decision_label(d), "marked approved; the registry is not changed now")
-    if d.action == Action.DISABLE:
-        return Effect(_decision_label(d),
-                      f"approved and executed: {d.provider}/{d.model_id} is disabled in the registry "
-                      "(audited, revertible)")
-    return Effect(_decision_label(d), f"approved ({d.action}: nothing to execute)")
+    template = _APPROVAL_EFFECT.get(d.action)
+    if template is None:
+        return Effect(_decision_label(d), f"acknowledged ({d.action}): nothing changes in the registry; not proposed "
+                                          "again until its evidence changes")
+    return Effect(_decision_label(d), template.format(p=d.provider, m=d.model_id, new=d.new_model_id))
+
+
+def _reject_effect(d: Decision) -> Effect:
+    if refusal := d.execution_refusal():
+        return Effect(_decision_label(d), f"skipped: {refusal}", will_act=False)
+    return Effect(_decision_label(d), "rejected: nothing changes in the registry, and the same action is not "
+                                      "proposed again on the same evidence")
 
 
 def _outcome_results(outcomes, *, verb: str) -> list[Result]:
@@ -91,13 +104,8 @@ def _outcome_results(outcomes, *, verb: str) -> list[Result]:
 
 
 def _approve(request, ids, reason):
-    outcomes = decisions_approve(decision_ids=ids, actor=Actor.for_user(request.user), execute=False, note=reason)
+    outcomes = decisions_approve(decision_ids=ids, actor=Actor.for_user(request.user), note=reason)
     return _outcome_results(outcomes, verb="Approved")
-
-
-def _approve_execute(request, ids, reason):
-    outcomes = decisions_approve(decision_ids=ids, actor=Actor.for_user(request.user), execute=True, note=reason)
-    return _outcome_results(outcomes, verb="Approved and executed")
 
 
 def _reject(request, ids, reason):
@@ -109,35 +117,26 @@ def _reject(request, ids, reason):
 
 
 def _decision_fields(qs):
-    return qs.only("pk", "provider", "model_id", "action", "confidence", "status").order_by("provider", "model_id")
+    return qs.only("pk", "provider", "model_id", "action", "confidence", "status", "proposed_change").order_by(
+        "provider", "model_id")
 
 
 approve_decisions = confirmed_action(
-    name="approve_decisions", description="Approve selected decisions", permissions=["approve"],
-    title="Approve decisions?", confirm_label="Yes, approve",
-    describe=lambda d: _approve_effect(d, execute=False), perform=_approve,
-    reason="Note", only=_decision_fields,
-)
-approve_and_execute_decisions = confirmed_action(
-    name="approve_and_execute_decisions", description="Approve and execute selected decisions",
-    permissions=["approve"], title="Approve and execute decisions?", confirm_label="Yes, approve and execute",
-    describe=lambda d: _approve_effect(d, execute=True), perform=_approve_execute,
-    reason="Note", danger=True, only=_decision_fields,
+    name="approve_decisions", description="Approve selected decisions (carries them out)", permissions=["approve"],
+    title="Approve decisions?", confirm_label="Yes, approve and carry out", describe=_approve_effect,
+    perform=_approve, reason="Note", danger=True, only=_decision_fields,
 )
 reject_decisions = confirmed_action(
     name="reject_decisions", description="Reject selected decisions (with a reason)", permissions=["reject"],
-    title="Reject decisions?", confirm_label="Yes, reject",
-    describe=lambda d: (Effect(_decision_label(d), f"skipped: {refusal}", will_act=False)
-                        if (refusal := d.execution_refusal())
-                        else Effect(_decision_label(d), "rejected; nothing changes in the registry")),
+    title="Reject decisions?", confirm_label="Yes, reject", describe=_reject_effect,
     perform=_reject, reason="Reason", reason_required=True, only=_decision_fields,
 )
 
 
 @admin.register(Decision)
 class DecisionAdmin(ReadOnlyAdmin):
-    list_display = ("suggested_at", "status", "action", "provider_model", "confidence_display", "error_class",
-                    "auto_verdict", "age", "suggested_by")
+    list_display = ("suggested_at", "status", "action", "provider_model", "change", "confidence_display",
+                    "error_class", "auto_verdict", "age", "suggested_by")
     list_display_links = ("suggested_at", "provider_model")
     list_filter = ("status", "action", "provider", "suggested_by", "error_class", ConfidenceBandFilter)
     search_fields = ("provider", "model_id")
@@ -146,7 +145,7 @@ class DecisionAdmin(ReadOnlyAdmin):
     show_full_result_count = False  # no second count over the whole collection
     list_per_page = 100
     ordering = ("-suggested_at",)
-    actions = [approve_decisions, approve_and_execute_decisions, reject_decisions]
+    actions = [approve_decisions, reject_decisions]
     readonly_fields = ("run_link", "reasoning_display", "evidence_display", "evidence_raw", "proposed_change_display",
                        "audit_links")
     fieldsets = (
@@ -168,6 +167,12 @@ class DecisionAdmin(ReadOnlyAdmin):
     @admin.display(description="model", ordering="model_id")
     def provider_model(self, obj):
         return f"{obj.provider}/{obj.model_id}"
+
+    @admin.display(description="change")
+    def change(self, obj):
+        if obj.action == Action.RENAME:
+            return f"{obj.model_id} → {obj.new_model_id}"
+        return obj.action
 
     @admin.display(description="confidence", ordering="confidence")
     def confidence_display(self, obj):
@@ -217,21 +222,30 @@ class DecisionAdmin(ReadOnlyAdmin):
 @admin.register(OperatorRun)
 class OperatorRunAdmin(ReadOnlyAdmin):
     list_display = ("started_at", "status", "trigger", "models_analyzed", "situations", "llm_calls", "tokens",
-                    "cost", "fallbacks", "auto_executed", "pending", "duration")
+                    "cost", "fallbacks", "auto_executed", "pending", "held_count", "duration")
     list_filter = ("status", "trigger", "llm_enabled")
     date_hierarchy = "started_at"
     show_full_result_count = False
     readonly_fields = ("tokens", "cost", "duration", "fallback_reasons_display", "timings_display", "counts_display",
-                       "params_display", "decisions_link")
+                       "params_display", "decisions_link", "held_display")
     fieldsets = (
         (None, {"fields": ("started_at", "finished_at", "duration", "as_of", "status", "trigger", "error",
                            "params_display")}),
         ("Figures", {"fields": ("models_analyzed", "situations", "llm_enabled", "llm_model", "llm_calls",
                                 "prompt_tokens", "completion_tokens", "tokens", "cost", "decisions_created",
                                 "auto_executed", "pending", "counts_display", "decisions_link")}),
+        ("Held by human verdicts", {"fields": ("held_display",)}),
         ("Fallbacks", {"fields": ("fallbacks", "fallback_reasons_display")}),
         ("Timings", {"fields": ("timings_display",)}),
     )
+
+    @admin.display(description="held")
+    def held_count(self, obj):
+        return len(obj.held or [])
+
+    @admin.display(description="models held by human verdicts")
+    def held_display(self, obj):
+        return held_table(obj.held)
 
     @admin.display(description="tokens")
     def tokens(self, obj):

@@ -40,32 +40,45 @@ def _members_table(members) -> SafeString:
                        "<th>last success</th><th>in catalog</th></tr>{}</table>", body)
 
 
+def _facts(evidence: dict) -> dict:
+    """The model's own facts: the engine stores them under evidence["model"] (older or hand-made
+    evidence may carry them at the top level)."""
+    model = evidence.get("model")
+    return model if isinstance(model, dict) else evidence
+
+
 def _streak(evidence: dict) -> str:
+    facts = _facts(evidence)
+    if facts.get("streak_hours") is not None or facts.get("streak_started_at"):
+        return f"{_value(facts.get('streak_hours'))} h (failing since {_value(facts.get('streak_started_at'))})"
     streak = evidence.get("streak")
     if isinstance(streak, dict):
         hours = streak.get("longest_hours")
         start = streak.get("earliest_start")
         if hours is not None or start:
             return f"{_value(hours)} h (failing since {_value(start)})"
-    if evidence.get("streak_hours") is not None:
-        return f"{_value(evidence.get('streak_hours'))} h (failing since {_value(evidence.get('streak_started_at'))})"
     return EMPTY
 
 
 def evidence_html(evidence) -> SafeString:
-    """The evidence readably: streak, last success, error samples, provider context, members."""
+    """The evidence as a reviewer needs it: streak, last success, runs, error samples, the successor of
+    a rename, provider context, catalog, the models of the situation."""
     if not isinstance(evidence, dict) or not evidence:
         return format_html("<span>{}</span>", "no evidence recorded")
+    facts = _facts(evidence)
     samples = next((evidence[k] for k in SAMPLE_KEYS if isinstance(evidence.get(k), list)), [])
-    counts = evidence.get("counts") if isinstance(evidence.get("counts"), dict) else {}
+    counts = evidence.get("counts") if isinstance(evidence.get("counts"), dict) else {
+        k: facts[k] for k in ("runs", "successes", "failures", "window_hours") if k in facts}
     parts = [
         format_html("<tr><th>Failure streak</th><td>{}</td></tr>", _streak(evidence)),
         format_html("<tr><th>Last success</th><td>{}</td></tr>",
-                    _value(evidence.get("last_success_at")) if "last_success_at" in evidence else EMPTY),
+                    _value(facts.get("last_success_at")) if "last_success_at" in facts else EMPTY),
     ]
     if counts:
         parts.append(format_html("<tr><th>Runs in window</th><td>{}</td></tr>", key_values(counts)))
     parts.append(format_html("<tr><th>Error samples</th><td>{}</td></tr>", samples_table(samples)))
+    if isinstance(evidence.get("successor"), dict):
+        parts.append(format_html("<tr><th>Successor</th><td>{}</td></tr>", key_values(evidence["successor"])))
     if isinstance(evidence.get("provider_context"), dict):
         parts.append(format_html("<tr><th>Provider context</th><td>{}</td></tr>",
                                  key_values(evidence["provider_context"])))
@@ -76,3 +89,14 @@ def evidence_html(evidence) -> SafeString:
                                  _members_table(evidence["members"])))
     rows = format_html_join("", "{}", ((p,) for p in parts))
     return format_html('<table class="llmops-evidence">{}</table>', rows)
+
+
+def held_table(held) -> SafeString:
+    """The models a pass held back, each with the human verdict that holds it."""
+    rows = [(f"{h.get('held_action') or h.get('action')} {h.get('provider')}/{h.get('model_id')}",
+             f"{h.get('kind')} by {h.get('by') or 'a reviewer'} at {h.get('at')}", _value(h.get("reason")))
+            for h in held or [] if isinstance(h, dict)]
+    if not rows:
+        return format_html("<span>{}</span>", "none")
+    body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
+    return format_html("<table><tr><th>held</th><th>verdict</th><th>why</th></tr>{}</table>", body)

@@ -34,12 +34,15 @@ from operator_app import policy as policy_mod
 from operator_app.llm import OperatorLLM, llm_cost
 from operator_app.locking import operator_lock
 from operator_app.models import OperatorRun
+from operator_app.persist import decisions_persist
 from operator_app.proposals import Proposal
-from operator_app.services import decision_mirror_doc, decisions_auto_execute, decisions_persist, model_status_mirror
+from operator_app.renames import successor_find
+from operator_app.services import decision_mirror_doc, decisions_auto_execute, decisions_resume, model_status_mirror
 from operator_app.situations import Situation, model_facts, model_samples, situations_build
 from operator_app.triage import model_error_class, streak_classes, triage_model
-from registry.selectors import registry_states
-from registry.vocabulary import Action
+from operator_app.verdicts import human_verdicts, policy_after_verdicts, proposal_signature, verdict_check
+from registry.selectors import registry_states, unattended_holds
+from registry.vocabulary import Action, ErrorClass
 
 # Why the classifier decided a situation instead of the LLM, when the LLM was not used at all
 # (the run's fallback reasons and RunReport.llm_off say which).
@@ -68,12 +71,20 @@ class RunReport:
     timings: dict = field(default_factory=dict)
     decisions_created: int = 0
     superseded: int = 0
+    # Models human verdicts held back (operator_app.verdicts), as OperatorRun.held stores them.
+    held: list = field(default_factory=list)
+    # Decisions approved earlier whose process died before carrying them out, carried out now.
+    resumed: list = field(default_factory=list)
     classifier_verdicts: dict = field(default_factory=dict)
 
     @property
     def counts(self) -> dict:
         c = Counter(p.action for p in self.proposals)
-        return {str(action): c[action] for action in (Action.DISABLE, Action.MONITOR, Action.IGNORE)}
+        counts = {str(action): c[action] for action in (Action.DISABLE, Action.MONITOR, Action.IGNORE)}
+        counts.update({str(action): c[action] for action in (Action.RENAME, Action.ENABLE) if c[action]})
+        if self.held:
+            counts["held"] = len(self.held)
+        return counts
 
     @property
     def auto_execute(self) -> list[Proposal]:
@@ -107,7 +118,8 @@ def _snapset_filter(snapset: SnapshotSet, *, providers, model_keys) -> SnapshotS
         models = [m for m in models if m.provider in set(providers)]
     if model_keys:
         models = [m for m in models if m.key in set(model_keys)]
-    return SnapshotSet(as_of=snapset.as_of, providers=snapset.providers, models=models, source=snapset.source)
+    return SnapshotSet(as_of=snapset.as_of, providers=snapset.providers, models=models, source=snapset.source,
+                       catalogs=snapset.catalogs)
 
 
 def _llm_mode(use_llm: bool) -> tuple[str, str]:
@@ -146,18 +158,25 @@ def _evidence(proposal: Proposal, *, situation: Situation | None, as_of: datetim
         evidence["catalog"] = situation.evidence.get("catalog")
     if proposal.fallback_reason:
         evidence["fallback_reason"] = proposal.fallback_reason
+    if proposal.successor is not None:
+        evidence["successor"] = {"model_id": proposal.successor.model_id, "source": proposal.successor.source,
+                                 "verified": proposal.successor.verified}
     return evidence
 
 
 def decide_snapset(*, snapset: SnapshotSet, as_of: datetime, use_llm: bool, report: RunReport, progress=None,
-                   llm=None) -> list[Proposal]:
-    """Triage, reason and apply the policy to one snapshot set (no database access)."""
+                   llm=None, verdicts: dict | None = None, holds: dict | None = None) -> list[Proposal]:
+    """Triage, reason and apply the policy to one snapshot set (no database access).
+
+    `verdicts`/`holds` (operator_app.verdicts.human_verdicts, registry.selectors.unattended_holds) are
+    what humans said before; a replay of files has none and passes None."""
     stage = _Stopwatch(report.timings)
     with stage("triage"):
         annotate_snapset(snapset)
         problems = {name: provider_problem(ctx) for name, ctx in snapset.providers.items()}
-        verdicts = {m.key: classify_model(m, snapset.providers.get(m.provider), as_of=as_of) for m in snapset.models}
-        report.classifier_verdicts.update(verdicts)
+        classified = {m.key: classify_model(m, snapset.providers.get(m.provider), as_of=as_of)
+                      for m in snapset.models}
+        report.classifier_verdicts.update(classified)
         proposals: dict[tuple[str, str], Proposal] = {}
         rest = []
         for snapshot in snapset.models:
@@ -165,7 +184,7 @@ def decide_snapset(*, snapset: SnapshotSet, as_of: datetime, use_llm: bool, repo
             if settled is None:
                 rest.append(snapshot)
                 continue
-            verdict = verdicts[snapshot.key]
+            verdict = classified[snapshot.key]
             # The classifier's wording is richer (deprecation dates, earlier errors) when it agrees.
             reasoning = verdict.reasoning if verdict.action == settled.action else settled.reasoning
             proposals[snapshot.key] = Proposal(
@@ -199,7 +218,7 @@ def decide_snapset(*, snapset: SnapshotSet, as_of: datetime, use_llm: bool, repo
                     proposals[snapshot.key] = Proposal(
                         snapshot=snapshot, action=answer.action, confidence=answer.confidence,
                         reasoning=answer.reasoning, suggested_by="llm", error_class=model_error_class(snapshot),
-                        lifecycle_status=verdicts[snapshot.key].lifecycle_status, situation_key=situation.key,
+                        lifecycle_status=classified[snapshot.key].lifecycle_status, situation_key=situation.key,
                         suggested_model_id=answer.suggested_model_id if single else None,
                     )
                 continue
@@ -208,29 +227,78 @@ def decide_snapset(*, snapset: SnapshotSet, as_of: datetime, use_llm: bool, repo
             report.fallback_reasons[reason] = report.fallback_reasons.get(reason, 0) + 1
             for snapshot in situation.members:
                 proposals[snapshot.key] = _proposal_from_verdict(
-                    snapshot, verdicts[snapshot.key], suggested_by="classifier-fallback", situation=situation,
+                    snapshot, classified[snapshot.key], suggested_by="classifier-fallback", situation=situation,
                     fallback_reason=reason,
                 )
 
     with stage("policy"):
         member_situation = {m.key: s for s in situations for m in s.members}
         ordered = [proposals[m.key] for m in snapset.models]
+        registered = {m.key for m in snapset.models if m.registered}
         checked = []
         for proposal in ordered:
-            s = proposal.snapshot
-            ctx = snapset.providers.get(s.provider)
-            item = policy_mod.PolicyInput(
-                provider=s.provider, model_id=s.model_id, action=proposal.action, confidence=proposal.confidence,
-                error_class=proposal.error_class, streak_classes=streak_classes(s),
-                streak_started_at=s.streak_started_at, last_success_at=s.last_success_at,
-                provider_wide=bool(problems.get(s.provider)), catalog=ctx.catalog if ctx else None,
-                in_provider_catalog=s.in_provider_catalog,
-            )
+            situation = member_situation.get(proposal.key)
+            _rename_consider(proposal, catalog=snapset.catalogs.get(proposal.provider), registered=registered)
+            item = _policy_input(proposal, snapset=snapset, problems=problems)
             proposal.policy = policy_mod.policy_check(item=item, as_of=as_of)
-            proposal.evidence = _evidence(proposal, situation=member_situation.get(s.key), as_of=as_of)
+            if verdicts is not None:
+                item = _verdicts_hear(proposal, item=item, situation=situation, verdicts=verdicts, holds=holds,
+                                      as_of=as_of, snapset=snapset, problems=problems)
+            proposal.evidence = _evidence(proposal, situation=situation, as_of=as_of)
             checked.append((item, proposal.policy))
         policy_mod.policy_apply_caps(candidates=checked)
     return ordered
+
+
+def _policy_input(proposal: Proposal, *, snapset: SnapshotSet, problems: dict) -> policy_mod.PolicyInput:
+    s = proposal.snapshot
+    ctx = snapset.providers.get(s.provider)
+    return policy_mod.PolicyInput(
+        provider=s.provider, model_id=s.model_id, action=proposal.action, confidence=proposal.confidence,
+        error_class=proposal.error_class, streak_classes=streak_classes(s),
+        streak_started_at=s.streak_started_at, last_success_at=s.last_success_at,
+        provider_wide=bool(problems.get(s.provider)), catalog=ctx.catalog if ctx else None,
+        in_provider_catalog=s.in_provider_catalog,
+    )
+
+
+def _rename_consider(proposal: Proposal, *, catalog, registered) -> None:
+    """A model gone under its ID whose verified successor is known becomes a rename proposal
+    ("Update model ID to X"); it keeps the action it had, should a human decline the rename."""
+    if proposal.error_class != ErrorClass.HARD_MODEL or proposal.action not in (Action.DISABLE, Action.MONITOR):
+        return
+    successor = successor_find(snapshot=proposal.snapshot, catalog=catalog, registered=registered,
+                               llm_suggestion=proposal.suggested_model_id)
+    if successor is None:
+        return
+    proposal.base_action, proposal.action, proposal.successor = proposal.action, Action.RENAME, successor
+    proposal.suggested_model_id = successor.model_id
+    proposal.reasoning = (f"Update model ID to {successor.model_id} (named by the {successor.source}; "
+                          f"{successor.verified}). {proposal.reasoning}")
+
+
+def _verdicts_hear(proposal: Proposal, *, item, situation, verdicts, holds, as_of, snapset, problems):
+    """Human verdicts can only hold a change back (operator_app.verdicts). A rename a human declined on
+    this evidence falls back to the action the model had, heard on its own verdicts, never unattended."""
+    kind = situation.kind if situation is not None else ""
+    check = verdict_check(provider=proposal.provider, model_id=proposal.model_id, action=proposal.action,
+                          signature=proposal_signature(proposal, situation_kind=kind), verdicts=verdicts, as_of=as_of)
+    if check.held_by is not None and proposal.action == Action.RENAME and proposal.base_action:
+        proposal.declined_rename = check.held_by
+        proposal.action, proposal.suggested_model_id, proposal.successor = proposal.base_action, None, None
+        item = _policy_input(proposal, snapset=snapset, problems=problems)
+        proposal.policy = policy_mod.policy_check(item=item, as_of=as_of)
+        check = verdict_check(provider=proposal.provider, model_id=proposal.model_id, action=proposal.action,
+                              signature=proposal_signature(proposal, situation_kind=kind), verdicts=verdicts,
+                              as_of=as_of)
+    proposal.held_by, proposal.reopened_by = check.held_by, check.reopened_by
+    proposal.policy = policy_after_verdicts(policy=proposal.policy, check=check, hold=holds.get(proposal.key),
+                                            action=proposal.action)
+    if proposal.declined_rename is not None and proposal.policy.auto_execute:
+        # A human who declined the rename has not said what should happen instead: they decide.
+        proposal.policy = policy_mod.PolicyVerdict(False, f"the rename was declined ({proposal.declined_rename.text})"
+                                                          "; a human decides what happens to it instead")
+    return item
 
 
 def _run_record(*, as_of, providers, model_keys, dry_run, use_llm, trigger, llm_enabled) -> OperatorRun:
@@ -256,8 +324,9 @@ def _run_fill(run: OperatorRun, report: RunReport) -> None:
         run.fallback_reasons["ignored_answers"] = dict(report.ignored_answers)
     run.counts = {**report.counts, "auto_execute_allowed": len(report.auto_execute), "superseded": report.superseded}
     run.auto_executed = len(report.executed)
-    run.pending = sum(1 for p in report.proposals if p.action != Action.IGNORE and not p.executed)
+    run.pending = sum(1 for p in report.proposals if p.action != Action.IGNORE and not p.executed and not p.held_by)
     run.decisions_created = report.decisions_created
+    run.held = list(report.held)
     run.timings = dict(report.timings)
 
 
@@ -303,15 +372,21 @@ def _run_stages(report: RunReport, *, snapset, providers, model_keys, progress, 
     """collect → decide → persist → execute, each timed into report.timings (a dry run stops after deciding)."""
     stage = _Stopwatch(report.timings)
     as_of = report.as_of
+    verdicts = holds = None
     with stage("collect"):
+        replay = snapset is not None and report.dry_run  # files decide alone: no database at all
         if snapset is None:
             snapset = collect_snapshots(as_of=as_of, providers=providers, model_keys=model_keys)
         else:
             snapset = _snapset_filter(snapset, providers=providers, model_keys=model_keys)
             if not report.dry_run:
                 _registry_overlay(snapset)
+        if not replay:
+            seen = {m.provider for m in snapset.models}
+            verdicts, holds = human_verdicts(providers=seen), unattended_holds(providers=seen)
     report.proposals = decide_snapset(snapset=snapset, as_of=as_of, use_llm=report.llm_enabled, report=report,
-                                      progress=progress, llm=llm)
+                                      progress=progress, llm=llm, verdicts=verdicts, holds=holds)
+    report.held = [{**p.held_by.as_dict(), "held_action": p.action} for p in report.proposals if p.held_by]
     if report.dry_run:
         return
     run = report.run
@@ -327,8 +402,9 @@ def _run_stages(report: RunReport, *, snapset, providers, model_keys, progress, 
         # operator's decision is mirrored to operator_decision after execution. Rows created
         # now start with it, so the mirror rewrites only what execution changed.
         model_status_write(snapset=snapset, verdicts=report.classifier_verdicts,
-                           operator_decisions=_mirror_docs(report.proposals, persisted.by_key, as_of=as_of))
+                           operator_decisions={key: decision_mirror_doc(d) for key, d in persisted.by_key.items()})
     with stage("execute"):
+        report.resumed = decisions_resume(run=run)
         allowed = [persisted.by_key[p.key] for p in report.proposals if p.policy.auto_execute and p.key in persisted.by_key]
         by_decision = {p.decision_id: p for p in report.proposals if p.decision_id}
         for decision in allowed:
@@ -339,21 +415,5 @@ def _run_stages(report: RunReport, *, snapset, providers, model_keys, progress, 
                 if proposal is not None:
                     proposal.executed = outcome.executed
                     proposal.execution_message = outcome.message
-        model_status_mirror(decisions=list(persisted.by_key.values()), docs=_ignore_docs(report.proposals, as_of=as_of))
-
-
-def _ignore_docs(proposals, *, as_of) -> dict:
-    return {
-        p.key: {
-            "action": Action.IGNORE.value, "confidence": round(p.confidence, 4), "reasoning": p.reasoning,
-            "suggested_at": iso_utc(as_of), "suggested_by": p.suggested_by, "status": "none", "executed_at": None,
-        }
-        for p in proposals if p.action == Action.IGNORE
-    }
-
-
-def _mirror_docs(proposals, by_key: dict, *, as_of) -> dict:
-    """operator_decision as the mirror would write it before execution, per model."""
-    docs = _ignore_docs(proposals, as_of=as_of)
-    docs.update({key: decision_mirror_doc(decision) for key, decision in by_key.items()})
-    return docs
+        settled = [p.key for p in report.proposals if p.action == Action.IGNORE]
+        model_status_mirror(decisions=list(persisted.by_key.values()), settled=settled)

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from llmops.lib.object_id import Document
-from registry.vocabulary import Action
+from registry.vocabulary import CHANGE_ACTIONS, Action
 
 
 class OperatorRun(Document):
@@ -32,6 +32,8 @@ class OperatorRun(Document):
     estimated_cost_usd = models.FloatField(default=0.0)
     fallbacks = models.IntegerField(default=0)
     fallback_reasons = models.JSONField(default=dict, blank=True)
+    # Models a human's verdict held back in this pass: [{provider, model_id, action, kind, by, at, reason}].
+    held = models.JSONField(default=list, blank=True)
     decisions_created = models.IntegerField(default=0)
     auto_executed = models.IntegerField(default=0)
     pending = models.IntegerField(default=0)
@@ -52,12 +54,18 @@ class Decision(Document):
     """One operator decision about one model, with its evidence and the policy verdict."""
 
     class Status(models.TextChoices):
+        # The spec's vocabulary (model_status.operator_decision.status reads the same, see
+        # Decision.mirror_status): a human approved it (and it was carried out: executed_at), it
+        # ran unattended, it was rejected, or carrying it out failed.
         PENDING = "pending"
         APPROVED = "approved"
-        EXECUTED = "executed"
         REJECTED = "rejected"
-        SUPERSEDED = "superseded"
+        AUTO_EXECUTED = "auto_executed"
         FAILED = "failed"
+        # Ours: a human approved a decision that changes nothing (monitor), and a newer
+        # decision took a pending one's place.
+        ACKNOWLEDGED = "acknowledged"
+        SUPERSEDED = "superseded"
 
     run = models.ForeignKey(OperatorRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions")
     provider = models.CharField(max_length=64)
@@ -106,11 +114,36 @@ class Decision(Document):
         return f"{self.action} {self.provider}/{self.model_id} ({self.status})"
 
     def execution_refusal(self) -> str | None:
-        """Why this decision cannot be reviewed (approved, executed, rejected) now, or None: the
-        admin's confirmation preview and the review services both ask here."""
+        """Why this decision cannot be reviewed (approved and carried out, or rejected) now, or None:
+        the admin's confirmation preview and the review services both ask here."""
         if self.status != self.Status.PENDING:
             return f"it is {self.status}, not pending"
+        if self.action == Action.RENAME and not self.new_model_id:
+            return "it is a rename without a new model ID"
         return None
+
+    @property
+    def changes_registry(self) -> bool:
+        """Approving it changes the registry (disable, enable, rename); else it is acknowledged."""
+        return self.action in CHANGE_ACTIONS
+
+    @property
+    def new_model_id(self) -> str:
+        """The model ID a rename decision proposes ('' for other actions)."""
+        change = self.proposed_change if isinstance(self.proposed_change, dict) else {}
+        return str(change.get("new_model_id") or "") if self.action == Action.RENAME else ""
+
+    @property
+    def mirror_status(self) -> str:
+        """The status model_status.operator_decision shows: the spec's five words."""
+        return self.Status.APPROVED if self.status == self.Status.ACKNOWLEDGED else self.status
+
+    @property
+    def what(self) -> str:
+        """The decision in the report's words: "disable P/M", "Update model ID to X"."""
+        if self.action == Action.RENAME:
+            return f"{self.provider}/{self.model_id}: Update model ID to {self.new_model_id}"
+        return f"{self.action} {self.provider}/{self.model_id}"
 
 
 class OperatorLock(Document):

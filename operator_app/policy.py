@@ -60,6 +60,8 @@ def policy_check(*, item: PolicyInput, as_of: datetime) -> PolicyVerdict:
     """Every per-decision condition; caps are applied across decisions by policy_apply_caps."""
     threshold = float(settings.OPERATOR_AUTO_CONFIDENCE)
     hours = settings.OPERATOR_HARD_STREAK_HOURS
+    if item.action == Action.RENAME:
+        return PolicyVerdict(False, "a rename always waits for a human")
     if item.action != Action.DISABLE:
         return PolicyVerdict(False, f"action is {item.action}, only disable runs unattended")
     if item.error_class != HARD_MODEL or any(c != HARD_MODEL for c in item.streak_classes):

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from lifecycle.snapshots import ModelSnapshot
 from operator_app.policy import PolicyVerdict
+from operator_app.renames import Successor
+from operator_app.verdicts import HumanVerdict
 
 
 @dataclass
@@ -27,6 +29,14 @@ class Proposal:
     executed: bool = False
     execution_message: str = ""
     decision_id: str = ""
+    # A rename ("Update model ID to X"): the verified successor, and the action it replaced.
+    successor: Successor | None = None
+    base_action: str = ""
+    # What humans said before (operator_app.verdicts): the verdict that holds this proposal back (no
+    # new decision, nothing unattended), the one it reopens, and a declined rename it fell back from.
+    held_by: HumanVerdict | None = None
+    reopened_by: HumanVerdict | None = None
+    declined_rename: HumanVerdict | None = None
 
     @property
     def provider(self) -> str:

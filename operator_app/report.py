@@ -24,7 +24,7 @@ from llmops.lib.text import sanitize_text
 from llmops.models import JobFailure
 from operator_app.models import Decision, OperatorRun
 from registry.models import AuditLog
-from registry.vocabulary import ACCOUNT_CLASSES, OUTAGE_CLASSES, ErrorClass, class_label
+from registry.vocabulary import ACCOUNT_CLASSES, OUTAGE_CLASSES, Action, ErrorClass, class_label
 
 TEMPLATE_PREFIX = "emails/health_report"
 # Registry changes (not reviews): what "auto-executed actions" and "failed changes" are about.
@@ -126,12 +126,13 @@ def _suggestions(*, since, as_of) -> tuple[list[dict], int, int]:
     new = pending.filter(suggested_at__gte=since, suggested_at__lte=as_of).count()
     rows = pending.order_by("-confidence", "-suggested_at").only(
         "pk", "provider", "model_id", "action", "confidence", "reasoning", "error_class", "suggested_at",
-        "suggested_by", "auto_execute_reason",
+        "suggested_by", "auto_execute_reason", "proposed_change",
     )[:LIST_LIMIT]
     out = [
         {
             "id": row.pk,
-            "what": f"{row.action} {row.provider}/{row.model_id}",
+            "what": display_text(row.what, 300),
+            "does": _approval_does(row),
             "action": row.action,
             "provider": row.provider,
             "model_id": row.model_id,
@@ -142,6 +143,7 @@ def _suggestions(*, since, as_of) -> tuple[list[dict], int, int]:
             "suggested_by": row.suggested_by,
             "age": age(as_of, row.suggested_at),
             "approve": f"python manage.py approve_decision {row.pk}",
+            "reject": f"python manage.py reject_decision {row.pk} --reason \"…\"",
             "url": _admin_url(f"operator_app/decision/{row.pk}/change/"),
         }
         for row in rows
@@ -235,6 +237,35 @@ def _new_models(*, since, as_of) -> tuple[list[dict], int, dict]:
     return out, sum(by_status.values()), by_status
 
 
+def _approval_does(row: Decision) -> str:
+    """What the approve command printed next to it does, in the email's words."""
+    if row.action == Action.RENAME:
+        return f"renames {row.provider}/{row.model_id} to {display_text(row.new_model_id, 200)} (audited, revertible)"
+    if row.changes_registry:
+        return f"{row.action}s {row.provider}/{row.model_id} now (audited, revertible)"
+    return "acknowledges it: nothing changes, and it is not proposed again until its evidence changes"
+
+
+def _held(*, since, as_of) -> list[dict]:
+    """The models the latest pass of the period held back by a human's verdict."""
+    run = (OperatorRun.objects.filter(started_at__gte=since, started_at__lte=as_of,
+                                      status=OperatorRun.Status.SUCCEEDED)
+           .only("pk", "held").order_by("-started_at").first())
+    out = []
+    for held in (run.held if run is not None and isinstance(run.held, list) else [])[:LIST_LIMIT]:
+        if not isinstance(held, dict):
+            continue
+        out.append({
+            "what": display_text(f"{held.get('held_action') or held.get('action')} {held.get('provider')}/"
+                                 f"{held.get('model_id')}", 300),
+            "verdict": display_text(f"{held.get('by') or 'a reviewer'}'s verdict of {held.get('at')} "
+                                    f"({held.get('kind')} {held.get('action')})", 300),
+            "why": display_text(held.get("reason"), 300),
+            "url": _admin_url(f"operator_app/decision/{held['decision']}/change/") if held.get("decision") else "",
+        })
+    return out
+
+
 def _runs(*, since, as_of) -> dict:
     runs = list(
         OperatorRun.objects.filter(started_at__gte=since, started_at__lte=as_of).only(
@@ -298,6 +329,7 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
     new_models, new_total, new_by_status = _new_models(since=since, as_of=as_of)
     runs = _runs(since=since, as_of=as_of)
     job_failures = _job_failures(since=since, as_of=as_of)
+    held = _held(since=since, as_of=as_of)
 
     critical = [f"{i['provider']}: {i['kind']}" for i in provider_issues if i["critical"]]
     if failed_changes:
@@ -326,6 +358,7 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
         "suggestions_count": pending_total,
         "suggestions_new": pending_new,
         "suggestions_url": _admin_url("operator_app/decision/?status__exact=pending"),
+        "held": held,
         "provider_issues": provider_issues,
         "failed_changes": failed_changes,
         "new_models": new_models,

@@ -35,6 +35,13 @@ class Action(models.TextChoices):
     DISABLE = "disable"
     MONITOR = "monitor"
     IGNORE = "ignore"
+    ENABLE = "enable"
+    RENAME = "rename"
+
+
+# Actions that change the registry when carried out (approving one executes it); the others are
+# acknowledged.
+CHANGE_ACTIONS = frozenset({Action.DISABLE, Action.ENABLE, Action.RENAME})
 
 
 # A model disabled for one of these may come back by itself or once the account is fixed: it

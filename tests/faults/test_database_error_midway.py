@@ -166,7 +166,7 @@ def test_a_database_error_midway_leaves_nothing_unaudited_and_a_rerun_completes_
     per_model = Counter(Decision.objects.values_list("provider", "model_id"))
     assert all(n == 1 for n in per_model.values()), per_model
     for key in order:
-        assert Decision.objects.get(provider=key[0], model_id=key[1]).status == "executed"
+        assert Decision.objects.get(provider=key[0], model_id=key[1]).status == "auto_executed"
     # A third pass on the same evidence changes nothing.
     before = (Decision.objects.count(), AuditLog.objects.count(), disabled_keys())
     operator_run(as_of=AS_OF, use_llm=False)
@@ -187,13 +187,13 @@ def test_an_admin_approval_hitting_a_database_error_can_be_retried(guarded):
     install_fault(decision.provider, decision.model_id)
     actor = Actor.for_user(get_user_model().objects.create_user("alice"))
     with pytest.raises(DatabaseError, match="injected fault"):
-        decisions_approve(decision_ids=[decision.pk], actor=actor, execute=True)
+        decisions_approve(decision_ids=[decision.pk], actor=actor)
     decision.refresh_from_db()
     assert decision.status == "pending"
     assert disabled_keys() == set()
     assert list(AuditLog.objects.filter(action="disable").values_list("status", flat=True)) == ["failed"]
 
     remove_fault()
-    [outcome] = decisions_approve(decision_ids=[decision.pk], actor=actor, execute=True)
+    [outcome] = decisions_approve(decision_ids=[decision.pk], actor=actor)
     assert outcome.executed
     _assert_every_change_has_its_audit_row([(decision.provider, decision.model_id)])

@@ -34,9 +34,9 @@ def slow_disable_everything(request, number):
 
 
 def _assert_one_live_decision_per_model():
-    live = Counter(Decision.objects.filter(status__in=["pending", "approved"]).values_list("provider", "model_id"))
+    live = Counter(Decision.objects.filter(status="pending").values_list("provider", "model_id"))
     assert live and all(n == 1 for n in live.values()), live
-    executed = Counter(Decision.objects.filter(status="executed").values_list("provider", "model_id"))
+    executed = Counter(Decision.objects.filter(executed_at__isnull=False).values_list("provider", "model_id"))
     assert all(n == 1 for n in executed.values()), executed
 
 
@@ -129,7 +129,7 @@ def test_two_admins_approving_the_same_batch_of_a_pass_execute_it_once():
         try:
             if barrier:
                 barrier.wait(timeout=5)
-            outcomes[actor.name] = decisions_approve(decision_ids=batch, actor=actor, execute=True)
+            outcomes[actor.name] = decisions_approve(decision_ids=batch, actor=actor)
         finally:
             if barrier:
                 connections.close_all()
@@ -150,5 +150,7 @@ def test_two_admins_approving_the_same_batch_of_a_pass_execute_it_once():
     applied = Counter(AuditLog.objects.filter(action="disable", status="applied").values_list("provider", "model_id"))
     assert set(applied) == disables and set(applied.values()) == {1}
     assert AuditLog.objects.filter(action="approve_decision").count() == len(batch)
+    # disables approved and carried out; the monitors acknowledged
     assert Counter(Decision.objects.filter(pk__in=batch).values_list("status", flat=True)) == {
-        "executed": len(disables), "approved": len(batch) - len(disables)}
+        "approved": len(disables), "acknowledged": len(batch) - len(disables)}
+    assert Decision.objects.filter(pk__in=batch, status="approved", executed_at__isnull=False).count() == len(disables)

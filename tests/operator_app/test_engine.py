@@ -42,7 +42,7 @@ def test_it_persists_decisions_mirrors_them_and_auto_executes_within_policy():
     assert run.status == "succeeded" and run.fallbacks == 4 and run.fallback_reasons == {"llm_off": 4}
     decisions = {d.model_id: d for d in Decision.objects.all()}
     assert "claude-sonnet-4-5" not in decisions  # ignore needs no decision
-    assert decisions["gpt-4.5-preview"].status == "executed" and decisions["gpt-4.5-preview"].auto_execute
+    assert decisions["gpt-4.5-preview"].status == "auto_executed" and decisions["gpt-4.5-preview"].auto_execute
     assert decisions["gpt-fresh"].status == "pending" and decisions["gpt-fresh"].action == "monitor"
     assert decisions["mistral-large-latest"].action == "monitor" and not decisions["mistral-large-latest"].auto_execute
     assert decisions["gpt-4.5-preview"].evidence["model"]["streak_hours"] == 96.0
@@ -54,8 +54,9 @@ def test_it_persists_decisions_mirrors_them_and_auto_executes_within_policy():
     audit = AuditLog.objects.get(model_id="o1-preview", action="disable")
     assert audit.run_ref == run.pk and audit.decision_ref == decisions["o1-preview"].pk and audit.reversible
     status = ModelStatus.objects.get(model_id="gpt-4.5-preview")
-    assert status.operator_decision["status"] == "executed" and status.operator_decision["action"] == "disable"
-    assert ModelStatus.objects.get(model_id="claude-sonnet-4-5").operator_decision["action"] == "ignore"
+    assert status.operator_decision["status"] == "auto_executed" and status.operator_decision["action"] == "disable"
+    # the mirror holds the spec's decisions only: a healthy model has none
+    assert ModelStatus.objects.get(model_id="claude-sonnet-4-5").operator_decision is None
     assert run.auto_executed == 2 and run.decisions_created == len(decisions)
     assert report.counts["ignore"] == 1
 
@@ -112,7 +113,7 @@ def test_caps_drain_a_backlog_over_successive_runs():
         executed.append(len(report.executed))
     assert executed == [3, 3, 1, 0]  # never refuses a run; applies up to the caps, the rest waits
     assert not RegisteredModel.objects.filter(enabled=True).exists()
-    assert Decision.objects.filter(status="executed").count() == 7
+    assert Decision.objects.filter(status="auto_executed").count() == 7
     assert Decision.objects.count() == 7  # drained from the same decisions, no duplicates
 
 

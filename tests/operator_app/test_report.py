@@ -35,7 +35,7 @@ def _fleet_day():
     )
     executed = Decision.objects.create(
         run=run, provider="openai", model_id="gpt-4.5-preview", action="disable", confidence=0.97,
-        reasoning="404 model_not_found for 96h, absent from the complete catalog", status="executed",
+        reasoning="404 model_not_found for 96h, absent from the complete catalog", status="auto_executed",
         error_class="hard_model", suggested_at=AS_OF - timedelta(hours=5), suggested_by="llm", auto_execute=True,
     )
     auto = AuditLog.objects.create(

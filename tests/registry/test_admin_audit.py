@@ -14,7 +14,7 @@ CHANGELIST = reverse("admin:registry_auditlog_changelist")
 
 def _executed_disable():
     decision = decisions_fixture(1)[0]
-    outcome, = decisions_approve(decision_ids=[decision.pk], actor=Actor.operator(), execute=True)
+    outcome, = decisions_approve(decision_ids=[decision.pk], actor=Actor.operator())
     return outcome.audit, decision
 
 

@@ -19,7 +19,7 @@ class Command(BaseCommand):
             f"  history:       {BenchmarkResult.objects.count()} results, {BenchmarkError.objects.count()} errors",
             f"  health rows:   {ModelStatus.objects.count()}",
             f"  decisions:     {Decision.objects.filter(status=Decision.Status.PENDING).count()} pending, "
-            f"{Decision.objects.filter(status=Decision.Status.EXECUTED).count()} executed",
+            f"{Decision.objects.filter(executed_at__isnull=False).count()} executed",
             f"  discovery:     {OpenRouterModel.objects.count()} OpenRouter entries, "
             f"{OpenRouterModel.objects.filter(match_status=MatchStatus.MATCHED).count()} matched to direct "
             "providers (manage.py discovery_report)",
