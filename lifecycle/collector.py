@@ -126,7 +126,9 @@ def collect_snapshots(
 ) -> SnapshotSet:
     """Signals for every model (registry plus any seen only in results/errors) as of `as_of`.
 
-    `providers` limits to those providers; `model_keys` to those (provider, model_id).
+    `providers` limits to those providers; `model_keys` to those (provider, model_id) — but the
+    provider context is always computed over the whole of each provider: one model of a provider
+    whose every model fails alike is an account or endpoint problem, whatever the filter.
     `progress(step, done, total)` is called after each read. The number of queries is
     the same for 5 models and for 50,000.
     """
@@ -155,23 +157,17 @@ def collect_snapshots(
         if progress:
             progress(name, done, steps)
 
-    def keep(key) -> bool:
-        return keys is None or key in keys
-
     models: dict[tuple[str, str], _Model] = {}
     normalize = _Normalizer()
 
     for row in registry_states(providers=wanted):
         key = (row["provider"], row["model_id"])
-        if keep(key):
-            models[key] = _Model(row["provider"], row["model_id"], registered=True, enabled=row["enabled"],
-                                 deprecated=row["deprecated"])
+        models[key] = _Model(row["provider"], row["model_id"], registered=True, enabled=row["enabled"],
+                             deprecated=row["deprecated"])
     step("registry")
 
     for row in selectors.results_by_model(since=since, as_of=as_of, providers=wanted):
         key = (row["provider"], row["model_name"])
-        if not keep(key):
-            continue
         model = models.get(key)
         if model is None:
             if not row["successes"]:
@@ -184,8 +180,6 @@ def collect_snapshots(
     for ts_field in selectors.ERROR_TS_FIELDS:
         for row in selectors.error_groups(field=ts_field, since=since, as_of=as_of, providers=wanted):
             key = (row["provider"], row["model_name"])
-            if not keep(key):
-                continue
             model = models.get(key) or models.setdefault(key, _Model(*key))
             text = row["message"] or row["error"] or ""
             gkey = (row["http_status"], normalize(text))
@@ -272,8 +266,10 @@ def collect_snapshots(
 
     complete = {provider: frozenset(m for p, m in listed if p == provider)
                 for provider, state in catalog_state.items() if state == "complete"}
-    return SnapshotSet(as_of=as_of, providers=provider_contexts(snapshots, catalog_state), models=snapshots,
-                       catalogs=complete)
+    contexts = provider_contexts(snapshots, catalog_state)
+    if keys is not None:
+        snapshots = [s for s in snapshots if s.key in keys]
+    return SnapshotSet(as_of=as_of, providers=contexts, models=snapshots, catalogs=complete)
 
 
 def _ordered(groups: dict) -> list[ErrorGroup]:

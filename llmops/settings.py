@@ -130,6 +130,19 @@ OPERATOR_LLM_BATCH_TOKENS = cfg.int("OPERATOR_LLM_BATCH_TOKENS", 12000, minimum=
 # USD per million tokens, for the run's cost estimate.
 OPERATOR_LLM_PROMPT_PRICE = cfg.float("OPERATOR_LLM_PROMPT_PRICE", 0.40, minimum=0)
 OPERATOR_LLM_COMPLETION_PRICE = cfg.float("OPERATOR_LLM_COMPLETION_PRICE", 1.60, minimum=0)
+# Sent to models that accept it; "none" (or empty) leaves it out (reasoning models refuse it; a 400
+# saying so is retried once without it anyway).
+OPERATOR_LLM_TEMPERATURE = (None if cfg.str("OPERATOR_LLM_TEMPERATURE", "0").lower() in ("", "none")
+                            else cfg.float("OPERATOR_LLM_TEMPERATURE", 0.0, minimum=0.0, maximum=2.0))
+# Extra completion tokens per call for models that think before they answer (o-series, gpt-5…).
+OPERATOR_LLM_REASONING_TOKENS = cfg.int("OPERATOR_LLM_REASONING_TOKENS", 0, minimum=0)
+# Consecutive failed or timed-out batches after which the rest of a pass goes without the LLM.
+OPERATOR_LLM_MAX_FAILED_BATCHES = cfg.int("OPERATOR_LLM_MAX_FAILED_BATCHES", 2, minimum=1)
+# An answer is reused while its situation is unchanged, this long (0: never reuse).
+OPERATOR_LLM_ANSWER_TTL_HOURS = cfg.int("OPERATOR_LLM_ANSWER_TTL_HOURS", 24, minimum=0)
+# Estimated spend per UTC day after which the LLM is not asked again that day ("none": no limit).
+OPERATOR_LLM_DAILY_BUDGET_USD = (None if cfg.str("OPERATOR_LLM_DAILY_BUDGET_USD", "1.00").lower() in ("", "none")
+                                 else cfg.float("OPERATOR_LLM_DAILY_BUDGET_USD", 1.00, minimum=0.0))
 
 # --- operator policy ---------------------------------------------------------------
 OPERATOR_AUTO_EXECUTE = cfg.bool("OPERATOR_AUTO_EXECUTE", True)  # the kill switch

@@ -136,7 +136,7 @@ reject_decisions = confirmed_action(
 @admin.register(Decision)
 class DecisionAdmin(ReadOnlyAdmin):
     list_display = ("suggested_at", "status", "action", "provider_model", "change", "confidence_display",
-                    "error_class", "auto_verdict", "age", "suggested_by")
+                    "error_class", "verdicts", "auto_verdict", "age", "suggested_by")
     list_display_links = ("suggested_at", "provider_model")
     list_filter = ("status", "action", "provider", "suggested_by", "error_class", ConfidenceBandFilter)
     search_fields = ("provider", "model_id")
@@ -147,11 +147,12 @@ class DecisionAdmin(ReadOnlyAdmin):
     ordering = ("-suggested_at",)
     actions = [approve_decisions, reject_decisions]
     readonly_fields = ("run_link", "reasoning_display", "evidence_display", "evidence_raw", "proposed_change_display",
-                       "audit_links")
+                       "audit_links", "verdicts", "rules_verdict_display", "llm_verdict_display")
     fieldsets = (
         (None, {"fields": ("provider", "model_id", "action", "status", "confidence", "error_class",
                            "lifecycle_status", "suggested_by", "suggested_at", "run_link")}),
         ("Reasoning", {"fields": ("reasoning_display",)}),
+        ("Rules and LLM", {"fields": ("verdicts", "rules_verdict_display", "llm_verdict_display")}),
         ("Evidence", {"fields": ("evidence_display", "evidence_raw")}),
         ("Policy", {"fields": ("auto_execute", "auto_execute_reason", "proposed_change_display")}),
         ("Review and execution", {"fields": ("reviewer_name", "reviewed_at", "review_note", "executed_at",
@@ -167,6 +168,18 @@ class DecisionAdmin(ReadOnlyAdmin):
     @admin.display(description="model", ordering="model_id")
     def provider_model(self, obj):
         return f"{obj.provider}/{obj.model_id}"
+
+    @admin.display(description="rules vs LLM")
+    def verdicts(self, obj):
+        return obj.disagreement or "—"
+
+    @admin.display(description="the rules said")
+    def rules_verdict_display(self, obj):
+        return key_values(obj.rules_verdict)
+
+    @admin.display(description="the LLM said")
+    def llm_verdict_display(self, obj):
+        return key_values(obj.llm_verdict) if obj.llm_verdict else "— (not asked: the LLM was off, failed, or not needed)"
 
     @admin.display(description="change")
     def change(self, obj):
@@ -232,7 +245,7 @@ class OperatorRunAdmin(ReadOnlyAdmin):
         (None, {"fields": ("started_at", "finished_at", "duration", "as_of", "status", "trigger", "error",
                            "params_display")}),
         ("Figures", {"fields": ("models_analyzed", "situations", "llm_enabled", "llm_model", "llm_calls",
-                                "prompt_tokens", "completion_tokens", "tokens", "cost", "decisions_created",
+                                "llm_cached", "prompt_tokens", "completion_tokens", "tokens", "cost", "decisions_created",
                                 "auto_executed", "pending", "counts_display", "decisions_link")}),
         ("Held by human verdicts", {"fields": ("held_display",)}),
         ("Fallbacks", {"fields": ("fallbacks", "fallback_reasons_display")}),

@@ -31,6 +31,7 @@ from lifecycle.snapshots import SnapshotSet
 from lifecycle.taxonomy import annotate_snapset
 from llmops.lib.dates import iso_utc
 from operator_app import policy as policy_mod
+from operator_app.answers import AnswerCache, llm_budget_left
 from operator_app.llm import OperatorLLM, llm_cost
 from operator_app.locking import operator_lock
 from operator_app.models import OperatorRun
@@ -75,6 +76,8 @@ class RunReport:
     held: list = field(default_factory=list)
     # Decisions approved earlier whose process died before carrying them out, carried out now.
     resumed: list = field(default_factory=list)
+    # Situations answered from stored answers, without a call (operator_app.answers).
+    llm_cached: int = 0
     classifier_verdicts: dict = field(default_factory=dict)
 
     @property
@@ -137,8 +140,27 @@ def _proposal_from_verdict(snapshot, verdict: Verdict, *, suggested_by: str, sit
         snapshot=snapshot, action=verdict.action, confidence=float(verdict.confidence),
         reasoning=verdict.reasoning, suggested_by=suggested_by, error_class=model_error_class(snapshot),
         lifecycle_status=verdict.lifecycle_status, situation_key=situation.key if situation else "",
-        fallback_reason=fallback_reason,
+        fallback_reason=fallback_reason, rules=verdict,
     )
+
+
+# When the rules and the LLM disagree, the decision proposes the stronger action — for a human,
+# never unattended (operator_app.policy) — with both verdicts on it.
+_STRENGTH = {Action.IGNORE: 0, Action.MONITOR: 1, Action.DISABLE: 2}
+
+
+def _proposal_from_answer(snapshot, answer, *, rules: Verdict, situation: Situation, single: bool) -> Proposal:
+    common = {"snapshot": snapshot, "error_class": model_error_class(snapshot), "rules": rules, "llm_answer": answer,
+              "lifecycle_status": rules.lifecycle_status, "situation_key": situation.key,
+              "suggested_by": "llm-cached" if answer.cached else "llm",
+              "suggested_model_id": answer.suggested_model_id if single else None}
+    if answer.action == rules.action:
+        return Proposal(action=answer.action, confidence=answer.confidence, reasoning=answer.reasoning, **common)
+    stronger = rules if _STRENGTH[rules.action] >= _STRENGTH[answer.action] else answer
+    return Proposal(action=stronger.action, confidence=float(stronger.confidence),
+                    reasoning=(f"rules: {rules.action} ({rules.confidence:.2f}) · LLM: {answer.action} "
+                               f"({answer.confidence:.2f}) — they disagree, a human decides. Rules: {rules.reasoning} "
+                               f"LLM: {answer.reasoning}"), **common)
 
 
 def _evidence(proposal: Proposal, *, situation: Situation | None, as_of: datetime) -> dict:
@@ -165,11 +187,13 @@ def _evidence(proposal: Proposal, *, situation: Situation | None, as_of: datetim
 
 
 def decide_snapset(*, snapset: SnapshotSet, as_of: datetime, use_llm: bool, report: RunReport, progress=None,
-                   llm=None, verdicts: dict | None = None, holds: dict | None = None) -> list[Proposal]:
-    """Triage, reason and apply the policy to one snapshot set (no database access).
+                   llm=None, verdicts: dict | None = None, holds: dict | None = None, answer_cache=None,
+                   budget_usd: float | None = None) -> list[Proposal]:
+    """Triage, reason and apply the policy to one snapshot set (no database access of its own).
 
     `verdicts`/`holds` (operator_app.verdicts.human_verdicts, registry.selectors.unattended_holds) are
-    what humans said before; a replay of files has none and passes None."""
+    what humans said before, `answer_cache` the stored LLM answers (operator_app.answers) and
+    `budget_usd` what the LLM may still cost today; a replay of files has none of them."""
     stage = _Stopwatch(report.timings)
     with stage("triage"):
         annotate_snapset(snapset)
@@ -192,42 +216,49 @@ def decide_snapset(*, snapset: SnapshotSet, as_of: datetime, use_llm: bool, repo
                 suggested_by="rules", error_class=model_error_class(snapshot),
                 lifecycle_status=verdict.lifecycle_status,
             )
-        situations = situations_build(snapset=snapset, snapshots=rest, as_of=as_of, provider_problems=problems)
+        situations = situations_build(snapset=snapset, snapshots=rest, as_of=as_of, provider_problems=problems,
+                                      verdicts=classified)
         report.situations.extend(situations)
 
     with stage("reason"):
         answers, failures = {}, {}
         if situations and report.llm_enabled:
-            client = llm or OperatorLLM()
-            result = client.decide(situations, as_of_iso=iso_utc(as_of), progress=progress)
-            answers, failures = result.answers, result.failures
-            report.llm_calls += result.calls
-            report.prompt_tokens += result.prompt_tokens
-            report.completion_tokens += result.completion_tokens
-            report.estimated_cost_usd = llm_cost(prompt_tokens=report.prompt_tokens,
-                                                 completion_tokens=report.completion_tokens)
-            for reason, n in result.ignored.items():
-                report.ignored_answers[reason] = report.ignored_answers.get(reason, 0) + n
-        elif situations:
-            failures = {s.id: report.llm_off for s in situations}
+            answers = answer_cache.lookup(situations) if answer_cache is not None else {}
+            report.llm_cached += len(answers)
+            to_ask = [s for s in situations if s.id not in answers]
+            if to_ask:
+                client = llm or OperatorLLM()
+                result = client.decide(to_ask, as_of_iso=iso_utc(as_of), progress=progress, budget_usd=budget_usd)
+                answers.update(result.answers)
+                failures = result.failures
+                report.llm_calls += result.calls
+                report.prompt_tokens += result.prompt_tokens
+                report.completion_tokens += result.completion_tokens
+                report.estimated_cost_usd = llm_cost(prompt_tokens=report.prompt_tokens,
+                                                     completion_tokens=report.completion_tokens)
+                for reason, n in result.ignored.items():
+                    report.ignored_answers[reason] = report.ignored_answers.get(reason, 0) + n
+                if answer_cache is not None:
+                    answer_cache.store(to_ask, result.answers)
         for situation in situations:
             answer = answers.get(situation.id)
             if answer is not None:
                 single = len(situation.members) == 1
                 for snapshot in situation.members:
-                    proposals[snapshot.key] = Proposal(
-                        snapshot=snapshot, action=answer.action, confidence=answer.confidence,
-                        reasoning=answer.reasoning, suggested_by="llm", error_class=model_error_class(snapshot),
-                        lifecycle_status=classified[snapshot.key].lifecycle_status, situation_key=situation.key,
-                        suggested_model_id=answer.suggested_model_id if single else None,
-                    )
+                    proposals[snapshot.key] = _proposal_from_answer(
+                        snapshot, answer, rules=classified[snapshot.key], situation=situation, single=single)
                 continue
-            reason = failures.get(situation.id, "missing_situation")
-            report.fallbacks += 1
-            report.fallback_reasons[reason] = report.fallback_reasons.get(reason, 0) + 1
+            if report.llm_off:
+                # The LLM is off (--no-llm, no key): the classifier decides, and that is no fallback.
+                reason, suggested_by = "", "classifier-fallback"
+            else:
+                reason = failures.get(situation.id, "missing_situation")
+                report.fallbacks += 1
+                report.fallback_reasons[reason] = report.fallback_reasons.get(reason, 0) + 1
+                suggested_by = "classifier-fallback"
             for snapshot in situation.members:
                 proposals[snapshot.key] = _proposal_from_verdict(
-                    snapshot, classified[snapshot.key], suggested_by="classifier-fallback", situation=situation,
+                    snapshot, classified[snapshot.key], suggested_by=suggested_by, situation=situation,
                     fallback_reason=reason,
                 )
 
@@ -253,12 +284,16 @@ def decide_snapset(*, snapset: SnapshotSet, as_of: datetime, use_llm: bool, repo
 def _policy_input(proposal: Proposal, *, snapset: SnapshotSet, problems: dict) -> policy_mod.PolicyInput:
     s = proposal.snapshot
     ctx = snapset.providers.get(s.provider)
+    rules, answer = proposal.rules, proposal.llm_answer
     return policy_mod.PolicyInput(
         provider=s.provider, model_id=s.model_id, action=proposal.action, confidence=proposal.confidence,
         error_class=proposal.error_class, streak_classes=streak_classes(s),
         streak_started_at=s.streak_started_at, last_success_at=s.last_success_at,
         provider_wide=bool(problems.get(s.provider)), catalog=ctx.catalog if ctx else None,
         in_provider_catalog=s.in_provider_catalog,
+        rules_action=rules.action if rules else None, rules_confidence=rules.confidence if rules else None,
+        llm_action=answer.action if answer else None, llm_confidence=answer.confidence if answer else None,
+        successes=s.successes, window_hours=s.window_hours,
     )
 
 
@@ -327,6 +362,7 @@ def _run_fill(run: OperatorRun, report: RunReport) -> None:
     run.pending = sum(1 for p in report.proposals if p.action != Action.IGNORE and not p.executed and not p.held_by)
     run.decisions_created = report.decisions_created
     run.held = list(report.held)
+    run.llm_cached = report.llm_cached
     run.timings = dict(report.timings)
 
 
@@ -372,7 +408,7 @@ def _run_stages(report: RunReport, *, snapset, providers, model_keys, progress, 
     """collect → decide → persist → execute, each timed into report.timings (a dry run stops after deciding)."""
     stage = _Stopwatch(report.timings)
     as_of = report.as_of
-    verdicts = holds = None
+    verdicts = holds = answer_cache = budget_usd = None
     with stage("collect"):
         replay = snapset is not None and report.dry_run  # files decide alone: no database at all
         if snapset is None:
@@ -384,8 +420,12 @@ def _run_stages(report: RunReport, *, snapset, providers, model_keys, progress, 
         if not replay:
             seen = {m.provider for m in snapset.models}
             verdicts, holds = human_verdicts(providers=seen), unattended_holds(providers=seen)
+            if report.llm_enabled:
+                answer_cache = AnswerCache(as_of=as_of, write=not report.dry_run)
+                budget_usd = llm_budget_left(as_of=as_of)
     report.proposals = decide_snapset(snapset=snapset, as_of=as_of, use_llm=report.llm_enabled, report=report,
-                                      progress=progress, llm=llm, verdicts=verdicts, holds=holds)
+                                      progress=progress, llm=llm, verdicts=verdicts, holds=holds,
+                                      answer_cache=answer_cache, budget_usd=budget_usd)
     report.held = [{**p.held_by.as_dict(), "held_action": p.action} for p in report.proposals if p.held_by]
     if report.dry_run:
         return

@@ -34,6 +34,8 @@ class OperatorRun(Document):
     fallback_reasons = models.JSONField(default=dict, blank=True)
     # Models a human's verdict held back in this pass: [{provider, model_id, action, kind, by, at, reason}].
     held = models.JSONField(default=list, blank=True)
+    # Situations answered from stored answers instead of a call (operator_app.answers).
+    llm_cached = models.IntegerField(default=0)
     decisions_created = models.IntegerField(default=0)
     auto_executed = models.IntegerField(default=0)
     pending = models.IntegerField(default=0)
@@ -86,6 +88,10 @@ class Decision(Document):
     auto_execute = models.BooleanField(default=False)
     auto_execute_reason = models.TextField(blank=True, default="")
     proposed_change = models.JSONField(default=dict, blank=True)
+    # What the rules (the deterministic classifier) and the LLM each said: {action, confidence,
+    # reasoning} (the LLM's also `cached`). When they differ the decision waits for a human with both.
+    rules_verdict = models.JSONField(null=True, blank=True)
+    llm_verdict = models.JSONField(null=True, blank=True)
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -139,11 +145,40 @@ class Decision(Document):
         return self.Status.APPROVED if self.status == self.Status.ACKNOWLEDGED else self.status
 
     @property
+    def disagreement(self) -> str:
+        """"rules: disable · LLM: ignore" when the two said different things, else ""."""
+        rules, llm = self.rules_verdict or {}, self.llm_verdict or {}
+        if rules.get("action") and llm.get("action") and rules["action"] != llm["action"]:
+            return f"rules: {rules['action']} · LLM: {llm['action']}"
+        return ""
+
+    @property
     def what(self) -> str:
         """The decision in the report's words: "disable P/M", "Update model ID to X"."""
         if self.action == Action.RENAME:
             return f"{self.provider}/{self.model_id}: Update model ID to {self.new_model_id}"
         return f"{self.action} {self.provider}/{self.model_id}"
+
+
+class LLMAnswer(Document):
+    """The LLM's answer to one situation, reused while the situation is unchanged (operator_app.answers)."""
+
+    key = models.CharField(max_length=64)  # operator_app.answers.situation_signature
+    situation_key = models.CharField(max_length=255, blank=True, default="")
+    llm_model = models.CharField(max_length=128, blank=True, default="")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    confidence = models.FloatField(default=0.0)
+    reasoning = models.TextField(blank=True, default="")
+    suggested_model_id = models.CharField(max_length=255, blank=True, default="")
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "operator_llm_answers"
+        constraints = [models.UniqueConstraint(fields=["key"], name="operator_llm_answers_key_uniq")]
+        indexes = [models.Index(fields=["answered_at"], name="operator_llm_answers_at_idx")]
+
+    def __str__(self):
+        return f"{self.action} {self.confidence:.2f} for {self.situation_key} ({self.answered_at:%Y-%m-%d %H:%M})"
 
 
 class OperatorLock(Document):

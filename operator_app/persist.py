@@ -70,8 +70,10 @@ def decisions_persist(*, run, proposals: list, as_of: datetime, providers=None) 
             reused.append(keep)
             by_key[proposal.key] = keep
             continue
+        rules_verdict, llm_verdict = proposal.verdicts_record()
         decision = Decision(
             run=run, provider=proposal.provider, model_id=proposal.model_id, action=proposal.action,
+            rules_verdict=rules_verdict, llm_verdict=llm_verdict,
             confidence=round(float(proposal.confidence), 4), reasoning=proposal.reasoning, suggested_at=as_of,
             suggested_by=proposal.suggested_by, status=Decision.Status.PENDING, error_class=proposal.error_class,
             lifecycle_status=proposal.lifecycle_status, situation_key=proposal.situation_key[:255],

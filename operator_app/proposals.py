@@ -6,7 +6,9 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from lifecycle.classifier import Verdict
 from lifecycle.snapshots import ModelSnapshot
+from operator_app.llm import Answer
 from operator_app.policy import PolicyVerdict
 from operator_app.renames import Successor
 from operator_app.verdicts import HumanVerdict
@@ -37,6 +39,22 @@ class Proposal:
     held_by: HumanVerdict | None = None
     reopened_by: HumanVerdict | None = None
     declined_rename: HumanVerdict | None = None
+    # What the rules (the classifier) said, and the LLM's answer when one decided the situation.
+    rules: Verdict | None = None
+    llm_answer: Answer | None = None
+
+    @property
+    def disagreement(self) -> bool:
+        return self.rules is not None and self.llm_answer is not None and self.rules.action != self.llm_answer.action
+
+    def verdicts_record(self) -> tuple[dict | None, dict | None]:
+        """(rules_verdict, llm_verdict) as the decision stores them."""
+        rules = {"action": self.rules.action, "confidence": round(float(self.rules.confidence), 4),
+                 "reasoning": self.rules.reasoning} if self.rules is not None else None
+        llm = {"action": self.llm_answer.action, "confidence": round(float(self.llm_answer.confidence), 4),
+               "reasoning": self.llm_answer.reasoning, "cached": self.llm_answer.cached} \
+            if self.llm_answer is not None else None
+        return rules, llm
 
     @property
     def provider(self) -> str:

@@ -126,13 +126,14 @@ def _suggestions(*, since, as_of) -> tuple[list[dict], int, int]:
     new = pending.filter(suggested_at__gte=since, suggested_at__lte=as_of).count()
     rows = pending.order_by("-confidence", "-suggested_at").only(
         "pk", "provider", "model_id", "action", "confidence", "reasoning", "error_class", "suggested_at",
-        "suggested_by", "auto_execute_reason", "proposed_change",
+        "suggested_by", "auto_execute_reason", "proposed_change", "rules_verdict", "llm_verdict",
     )[:LIST_LIMIT]
     out = [
         {
             "id": row.pk,
             "what": display_text(row.what, 300),
             "does": _approval_does(row),
+            "disagreement": row.disagreement,
             "action": row.action,
             "provider": row.provider,
             "model_id": row.model_id,
@@ -271,7 +272,7 @@ def _runs(*, since, as_of) -> dict:
         OperatorRun.objects.filter(started_at__gte=since, started_at__lte=as_of).only(
             "pk", "started_at", "finished_at", "status", "llm_enabled", "llm_model", "models_analyzed", "situations",
             "llm_calls", "prompt_tokens", "completion_tokens", "estimated_cost_usd", "fallbacks",
-            "fallback_reasons", "auto_executed", "pending", "error",
+            "fallback_reasons", "auto_executed", "pending", "error", "llm_cached",
         ).order_by("started_at")[:500]
     )
     reasons: Counter = Counter()
@@ -298,6 +299,8 @@ def _runs(*, since, as_of) -> dict:
         "cost": round(sum(run.estimated_cost_usd for run in runs), 4),
         "fallbacks": sum(run.fallbacks for run in runs),
         "fallback_reasons": reasons.most_common(),
+        "budget_exhausted": reasons.get("budget_exhausted", 0),
+        "llm_cached": sum(run.llm_cached for run in runs),
         "auto_executed": sum(run.auto_executed for run in runs),
         "url": _admin_url("operator_app/operatorrun/"),
     }
@@ -341,6 +344,10 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
         warnings.append(f"{len(job_failures)} failed job(s)")
     if runs["fallbacks"]:
         warnings.append(f"{runs['fallbacks']} LLM fallback(s) to the classifier")
+    if runs["budget_exhausted"]:
+        budget = settings.OPERATOR_LLM_DAILY_BUDGET_USD
+        warnings.append(f"the LLM's daily budget (${budget:.2f}) was spent: {runs['budget_exhausted']} situation(s) "
+                        "decided by the classifier")
     if runs["count"] == 0:
         warnings.append("no operator run in the period")
     severity = "CRITICAL" if critical else ("WARNING" if warnings else "")

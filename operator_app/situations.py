@@ -13,6 +13,8 @@ sanitized, length-capped samples.
 from __future__ import annotations
 
 import hashlib
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -76,7 +78,19 @@ def model_facts(snapshot: ModelSnapshot, *, as_of: datetime) -> dict:
     }
 
 
+# The provider's own error code inside its JSON-ish error text ('code': 'model_not_found').
+_CODE = re.compile(r"""['"](?:code|error_code|type)['"]\s*:\s*['"]([A-Za-z][\w.\-]{1,63})['"]""")
+
+
+def error_code(message: str) -> str | None:
+    match = _CODE.search(message or "")
+    return match.group(1) if match else None
+
+
 def model_samples(snapshots, *, limit: int = MAX_SAMPLES) -> list[dict]:
+    """The most frequent distinct error groups: structured fields first (status, the provider's error
+    code, taxonomy class, count, first/last seen), the capped message text last — so no text, however
+    long or crafted, can push the facts out of what a reader (or the LLM) sees."""
     seen, out = set(), []
     groups = sorted((g for m in snapshots for g in m.streak_groups() or m.errors),
                     key=lambda g: (-g.count, g.normalized))
@@ -84,11 +98,28 @@ def model_samples(snapshots, *, limit: int = MAX_SAMPLES) -> list[dict]:
         if group.normalized in seen:
             continue
         seen.add(group.normalized)
-        out.append({"status": group.status, "class": group.error_class, "count": group.count,
+        out.append({"status": group.status, "code": error_code(group.message), "class": group.error_class,
+                    "count": group.count, "first_seen_at": _iso(group.first_seen_at),
+                    "last_seen_at": _iso(group.last_seen_at),
                     "message": sanitize_text(group.message, limit=SAMPLE_CHARS)})
         if len(out) >= limit:
             break
     return out
+
+
+def classifier_facts(members, verdicts: dict | None) -> dict | None:
+    """What the rules say about the situation: the members' most common action, its lowest confidence,
+    and the reason of the first member that has it."""
+    if not verdicts:
+        return None
+    found = [verdicts[m.key] for m in members if m.key in verdicts]
+    if not found:
+        return None
+    action = Counter(v.action for v in found).most_common(1)[0][0]
+    same = [v for v in found if v.action == action]
+    return {"action": action, "confidence": min(v.confidence for v in same),
+            "reason": sanitize_text(same[0].reasoning, limit=400), "models_agreeing": len(same),
+            "models": len(found)}
 
 
 def provider_facts(ctx: ProviderContext | None, problem: str | None) -> dict:
@@ -145,7 +176,7 @@ def situation_evidence(situation: Situation, *, ctx: ProviderContext | None, pro
 
 
 def situations_build(*, snapset: SnapshotSet, snapshots: list[ModelSnapshot], as_of: datetime,
-                     provider_problems: dict[str, str | None]) -> list[Situation]:
+                     provider_problems: dict[str, str | None], verdicts: dict | None = None) -> list[Situation]:
     """Situations for `snapshots` (the models triage did not settle), in a stable order."""
     grouped: dict[str, Situation] = {}
     for snapshot in snapshots:
@@ -174,4 +205,6 @@ def situations_build(*, snapset: SnapshotSet, snapshots: list[ModelSnapshot], as
         ctx = snapset.providers.get(situation.provider)
         situation.evidence = situation_evidence(situation, ctx=ctx, problem=provider_problems.get(situation.provider),
                                                 as_of=as_of)
+        if (rules := classifier_facts(situation.members, verdicts)) is not None:
+            situation.evidence["classifier"] = rules
     return ordered

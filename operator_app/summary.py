@@ -37,12 +37,15 @@ def report_json(report) -> dict:
         "estimated_cost_usd": report.estimated_cost_usd,
         "fallbacks": report.fallbacks,
         "fallback_reasons": report.fallback_reasons,
+        "llm_cached": report.llm_cached,
+        "llm_off": report.llm_off or None,
         "auto_confidence": policy.AUTO_CONFIDENCE,
         "timings": report.timings,
         "decisions": [
             {**replay_row(p, source="db"), "auto_execute_reason": p.policy.reason, "executed": p.executed,
              "decision_id": p.decision_id or None, "situation": p.situation_key or None,
-             "suggested_model_id": p.suggested_model_id, "held_by": p.held_by.as_dict() if p.held_by else None}
+             "suggested_model_id": p.suggested_model_id, "held_by": p.held_by.as_dict() if p.held_by else None,
+             "rules": p.rules.action if p.rules else None, "llm": p.llm_answer.action if p.llm_answer else None}
             for p in report.proposals if p.action != Action.IGNORE
         ],
         "held": report.held,
@@ -96,7 +99,14 @@ def report_text(report) -> str:
                                                         f" ({report.decisions_created} new decisions)"))
     lines.append(f"  {report.llm_note}")
     lines.append(f"  LLM calls: {report.llm_calls}, tokens: {report.prompt_tokens} prompt + "
-                 f"{report.completion_tokens} completion (~${report.estimated_cost_usd:.4f})")
+                 f"{report.completion_tokens} completion (~${report.estimated_cost_usd:.4f})"
+                 + (f"; {report.llm_cached} situation(s) answered from stored answers (unchanged)"
+                    if report.llm_cached else ""))
+    disagreements = [p for p in report.proposals if p.disagreement]
+    if disagreements:
+        lines.append(f"  rules and LLM disagree on {len(disagreements)} model(s) (pending for a human):")
+        for p in disagreements[:20]:
+            lines.append(f"    - {p.provider}/{p.model_id}: rules: {p.rules.action} · LLM: {p.llm_answer.action}")
     if report.fallbacks:
         reasons = ", ".join(f"{k}: {v}" for k, v in sorted(report.fallback_reasons.items()))
         lines.append(f"  FALLBACK to the classifier for {report.fallbacks} situation(s) — {reasons}")

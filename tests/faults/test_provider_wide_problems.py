@@ -143,5 +143,5 @@ def test_the_classifier_alone_agrees(stricken_fleet, settings):
     settings.OPENAI_API_KEY = ""
     report = operator_run(as_of=AS_OF)
     assert disabled_keys() == {GONE}
-    assert report.run.fallback_reasons == {"no_api_key": report.run.situations}
+    assert report.llm_off == "no_api_key" and report.run.fallback_reasons == {} and not report.run.llm_enabled
     assert not any(p.policy.auto_execute for p in report.proposals if p.key in STRICKEN)

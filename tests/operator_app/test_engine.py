@@ -39,7 +39,8 @@ def test_it_persists_decisions_mirrors_them_and_auto_executes_within_policy():
     register(snapset)
     report = operator_run(snapset=snapset, use_llm=False)
     run = OperatorRun.objects.get()
-    assert run.status == "succeeded" and run.fallbacks == 4 and run.fallback_reasons == {"llm_off": 4}
+    # --no-llm is "LLM off", not four fallbacks of an LLM that failed
+    assert run.status == "succeeded" and not run.llm_enabled and run.fallbacks == 0 and run.fallback_reasons == {}
     decisions = {d.model_id: d for d in Decision.objects.all()}
     assert "claude-sonnet-4-5" not in decisions  # ignore needs no decision
     assert decisions["gpt-4.5-preview"].status == "auto_executed" and decisions["gpt-4.5-preview"].auto_execute
@@ -137,7 +138,8 @@ def test_the_command_runs_a_pass_on_the_demo_fleet_and_reruns_idempotently():
     out = StringIO()
     call_command("run_operator", "--no-llm", stdout=out, stderr=StringIO())
     text = out.getvalue()
-    assert "analyzed" in text and "disable:" in text and "LLM calls: 0" in text and "FALLBACK" in text
+    assert "analyzed" in text and "disable:" in text and "LLM calls: 0" in text
+    assert "LLM off (--no-llm)" in text and "FALLBACK" not in text  # off is not a fallback
     pending = Decision.objects.filter(status="pending").count()
     call_command("run_operator", "--no-llm", stdout=StringIO(), stderr=StringIO())
     assert Decision.objects.filter(status="pending").count() == pending
