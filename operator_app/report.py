@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Count, Q
 
-from discovery.models import OpenRouterModel
+from discovery.models import MatchStatus
+from discovery.selectors import discovery_new_models_folded
 from lifecycle.models import ModelStatus
 from llmops.lib.admin_display import age
 from llmops.lib.emails import EmailError, RenderedEmail, email_render, email_send, recipients_clean
@@ -30,6 +31,8 @@ TEMPLATE_PREFIX = "emails/health_report"
 # Registry changes (not reviews): what "auto-executed actions" and "failed changes" are about.
 CHANGE_ACTIONS = ("disable", "enable", "rename", "add", "revert")
 LIST_LIMIT = 50
+# Candidate commands shown per ambiguous new model (discovery_report lists them all).
+PICKS_SHOWN = 3
 TEXT_LIMIT = 400
 
 
@@ -213,26 +216,30 @@ def _provider_issues(*, since, as_of) -> list[dict]:
     return out
 
 
-def _new_models(*, since, as_of) -> tuple[list[dict], int, dict]:
-    period = OpenRouterModel.objects.filter(first_seen_at__gte=since, first_seen_at__lte=as_of)
-    by_status = {row["match_status"]: row["n"] for row in
-                 period.values("match_status").annotate(n=Count("id")).order_by("match_status")}
-    rows = period.order_by("-first_seen_at").only(
-        "pk", "openrouter_id", "name", "match_status", "matched_provider", "matched_model_id", "match_confidence",
-        "first_seen_at",
-    )[:LIST_LIMIT]
-    out = [
-        {
-            "openrouter_id": display_text(row.openrouter_id, 200),
-            "name": display_text(row.name, 200),
-            "match_status": row.get_match_status_display(),
-            "matched": f"{row.matched_provider}/{row.matched_model_id}" if row.matched_provider else "",
-            "confidence": row.match_confidence,
-            "first_seen": row.first_seen_at,
-        }
-        for row in rows
-    ]
-    return out, sum(by_status.values()), by_status
+def _new_models(*, since, as_of) -> tuple[list[dict], int, dict, int]:
+    """Models first seen in the period, one per model (variants folded): matched ones (best
+    confidence first) and ambiguous ones listed with their commands, the unmatched counted."""
+    waiting = discovery_new_models_folded(since=since, as_of=as_of)
+    by_status = Counter(group.status for group in waiting)
+    listed = [g for g in waiting if g.status in (MatchStatus.MATCHED, MatchStatus.AMBIGUOUS)][:LIST_LIMIT]
+    out = []
+    for group in listed:
+        best = group.matches[0] if group.matches else None
+        out.append({
+            "openrouter_id": display_text(group.openrouter_id, 200),
+            "name": display_text(group.name, 200),
+            "match_status": group.status_label,
+            "matched": display_text(f"{best['provider']}/{best['model_id']}", 300) if best else "",
+            "also": [display_text(f"{m['provider']}/{m['model_id']}", 300) for m in group.matches[1:]],
+            "confidence": group.confidence,
+            "variants": [display_text(v, 100) for v in group.variants],
+            "candidates": [display_text(f"{p}/{m}", 300) for p, ids in group.candidates.items() for m in ids],
+            "commands": [display_text(c, 600) for c in
+                         ([group.add_command] if group.add_command else group.pick_commands()[:PICKS_SHOWN])],
+            "first_seen": group.first_seen_at,
+        })
+    rest = len(waiting) - len(out)
+    return out, len(waiting), dict(by_status), rest
 
 
 def _runs(*, since, as_of) -> dict:
@@ -295,7 +302,7 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
     suggestions, pending_total, pending_new = _suggestions(since=since, as_of=as_of)
     provider_issues = _provider_issues(since=since, as_of=as_of)
     failed_changes = _failed_changes(since=since, as_of=as_of)
-    new_models, new_total, new_by_status = _new_models(since=since, as_of=as_of)
+    new_models, new_total, new_by_status, new_rest = _new_models(since=since, as_of=as_of)
     runs = _runs(since=since, as_of=as_of)
     job_failures = _job_failures(since=since, as_of=as_of)
 
@@ -331,6 +338,8 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
         "new_models": new_models,
         "new_models_count": new_total,
         "new_models_by_status": sorted(new_by_status.items()),
+        "new_models_rest": new_rest,
+        "new_models_url": _admin_url("discovery/openroutermodel/"),
         "runs": runs,
         "job_failures": job_failures,
         "fleet": _fleet(),
