@@ -64,12 +64,6 @@ def openrouter_entry_to_catalog_entry(row: OpenRouterModel) -> CatalogEntry:
                         prompt_price=str((row.pricing or {}).get("prompt", "")))
 
 
-def discovery_new_models(*, statuses=None):
-    """Entries awaiting a human: matched or ambiguous, newest first."""
-    statuses = statuses or [MatchStatus.MATCHED, MatchStatus.AMBIGUOUS]
-    return OpenRouterModel.objects.filter(match_status__in=list(statuses)).order_by("-first_seen_at", "openrouter_id")
-
-
 def discovery_status_counts() -> dict[str, int]:
     return {row["match_status"]: row["n"] for row in
             OpenRouterModel.objects.values("match_status").annotate(n=Count("id")).order_by()}
