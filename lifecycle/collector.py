@@ -168,8 +168,18 @@ def collect_snapshots(
                                  deprecated=row["deprecated"])
     step("registry")
 
+    # Each provider's newest row in the window, from every row read (before `model_keys` narrows
+    # them: silence is the runner's, not one model's); lifecycle/silence.py reads it.
+    last_rows: dict[str, datetime] = {}
+
+    def seen(provider, moment):
+        moment = _aware(moment)
+        if moment is not None and moment >= since and (provider not in last_rows or moment > last_rows[provider]):
+            last_rows[provider] = moment
+
     for row in selectors.results_by_model(since=since, as_of=as_of, providers=wanted):
         key = (row["provider"], row["model_name"])
+        seen(row["provider"], row["last_success_at"])
         if not keep(key):
             continue
         model = models.get(key)
@@ -184,6 +194,7 @@ def collect_snapshots(
     for ts_field in selectors.ERROR_TS_FIELDS:
         for row in selectors.error_groups(field=ts_field, since=since, as_of=as_of, providers=wanted):
             key = (row["provider"], row["model_name"])
+            seen(row["provider"], row["last_seen_at"])
             if not keep(key):
                 continue
             model = models.get(key) or models.setdefault(key, _Model(*key))
@@ -270,7 +281,8 @@ def collect_snapshots(
         annotate_snapshot(snapshot)
         snapshots.append(snapshot)
 
-    return SnapshotSet(as_of=as_of, providers=provider_contexts(snapshots, catalog_state), models=snapshots)
+    return SnapshotSet(as_of=as_of, providers=provider_contexts(snapshots, catalog_state), models=snapshots,
+                       runner_last_rows=last_rows)
 
 
 def _ordered(groups: dict) -> list[ErrorGroup]:

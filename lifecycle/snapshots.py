@@ -106,6 +106,9 @@ class SnapshotSet:
     providers: dict[str, ProviderContext]
     models: list[ModelSnapshot]
     source: str = ""
+    # Provider -> its newest benchmark row in the window, as the collector read it (None: not
+    # read, e.g. a replayed file; lifecycle.silence then derives it from the models).
+    runner_last_rows: dict[str, datetime] | None = None
 
 
 # --- parsing -------------------------------------------------------------------------

@@ -128,6 +128,9 @@ BENCHMARK_ERRORS_COLLECTION = cfg.identifier("BENCHMARK_ERRORS_COLLECTION", "ben
 
 # --- signals -----------------------------------------------------------------------
 SIGNAL_WINDOW_HOURS = cfg.int("SIGNAL_WINDOW_HOURS", 168, minimum=1)
+# No result and no error from a provider (or the fleet) for this long: the runner is silent, and
+# nothing is concluded about those models until it writes again (lifecycle/silence.py).
+RUNNER_SILENCE_HOURS = cfg.int("RUNNER_SILENCE_HOURS", 6, minimum=1)
 
 # --- operator LLM ------------------------------------------------------------------
 OPENAI_API_KEY = cfg.str("OPENAI_API_KEY", "")

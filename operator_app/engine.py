@@ -36,6 +36,7 @@ from operator_app.locking import operator_lock
 from operator_app.models import OperatorRun
 from operator_app.proposals import Proposal
 from operator_app.services import decision_mirror_doc, decisions_auto_execute, decisions_persist, model_status_mirror
+from operator_app.silence import runner_silence_hold
 from operator_app.situations import Situation, model_facts, model_samples, situations_build
 from operator_app.triage import model_error_class, streak_classes, triage_model
 from registry.selectors import registry_states
@@ -154,6 +155,7 @@ def decide_snapset(*, snapset: SnapshotSet, as_of: datetime, use_llm: bool, repo
     """Triage, reason and apply the policy to one snapshot set (no database access)."""
     stage = _Stopwatch(report.timings)
     with stage("triage"):
+        runner_silence_hold(snapset=snapset, report=report)  # a silent runner is no evidence: those models sit out
         annotate_snapset(snapset)
         problems = {name: provider_problem(ctx) for name, ctx in snapset.providers.items()}
         verdicts = {m.key: classify_model(m, snapset.providers.get(m.provider), as_of=as_of) for m in snapset.models}

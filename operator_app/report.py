@@ -19,12 +19,15 @@ from django.db.models import Count, Q
 from discovery.models import MatchStatus
 from discovery.selectors import discovery_new_models_folded
 from lifecycle.models import ModelStatus
+from lifecycle.selectors import runner_last_rows
+from lifecycle.silence import RunnerSilence, runner_silence_find
 from llmops.lib.admin_display import age
 from llmops.lib.emails import EmailError, RenderedEmail, email_render, email_send, recipients_clean
 from llmops.lib.text import sanitize_text
 from llmops.models import JobFailure
 from operator_app.models import Decision, OperatorRun
 from registry.models import AuditLog
+from registry.selectors import registry_enabled_providers
 from registry.vocabulary import ACCOUNT_CLASSES, OUTAGE_CLASSES, ErrorClass, class_label
 
 TEMPLATE_PREFIX = "emails/health_report"
@@ -286,6 +289,15 @@ def _job_failures(*, since, as_of) -> list[dict]:
              "error": display_text(row.error, 300)} for row in rows]
 
 
+def _runner_silence(*, as_of) -> RunnerSilence:
+    """Providers the benchmark runner wrote nothing about lately (lifecycle/silence.py): the operator
+    concludes nothing about their models until it writes again, so a human has to look."""
+    window = settings.SIGNAL_WINDOW_HOURS
+    return runner_silence_find(as_of=as_of, last_rows=runner_last_rows(since=as_of - timedelta(hours=window),
+                                                                      as_of=as_of),
+                               watched=registry_enabled_providers(), window_hours=window)
+
+
 def _fleet() -> list[tuple[str, int]]:
     return [(row["lifecycle_status"], row["n"]) for row in
             ModelStatus.objects.values("lifecycle_status").annotate(n=Count("id")).order_by("lifecycle_status")]
@@ -306,7 +318,9 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
     runs = _runs(since=since, as_of=as_of)
     job_failures = _job_failures(since=since, as_of=as_of)
 
-    critical = [f"{i['provider']}: {i['kind']}" for i in provider_issues if i["critical"]]
+    silence = _runner_silence(as_of=as_of)
+
+    critical = silence.messages() + [f"{i['provider']}: {i['kind']}" for i in provider_issues if i["critical"]]
     if failed_changes:
         critical.append(f"{len(failed_changes)} failed change{'s' if len(failed_changes) != 1 else ''}")
     warnings = []
@@ -326,6 +340,7 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
         "days": days,
         "severity": severity,
         "critical": critical,
+        "runner_silence": silence.as_dict() if silence else None,
         "warnings": warnings,
         "auto_actions": auto_actions,
         "auto_count": _auto_count(since=since, as_of=as_of),

@@ -38,6 +38,7 @@ def report_json(report) -> dict:
         "fallback_reasons": report.fallback_reasons,
         "auto_confidence": policy.AUTO_CONFIDENCE,
         "timings": report.timings,
+        "runner_silence": (report.run.params or {}).get("runner_silence"),
         "decisions": [
             {**replay_row(p, source="db"), "auto_execute_reason": p.policy.reason, "executed": p.executed,
              "decision_id": p.decision_id or None, "situation": p.situation_key or None,
@@ -56,6 +57,11 @@ def report_text(report) -> str:
         f"  analyzed {len(report.proposals)} models in {len(report.situations)} situations",
         f"  disable: {c['disable']}  monitor: {c['monitor']}  ignore: {c['ignore']}",
     ]
+    silence = (report.run.params or {}).get("runner_silence")
+    if silence:
+        lines += [f"  RUNNER SILENT: {message}" for message in silence["messages"]]
+        lines.append(f"  {silence['models_held']} model(s) held out of this pass: no evidence, nothing decided "
+                     "about them until the runner writes again")
     confident = [p for p in report.proposals if p.action == "disable" and p.confidence >= threshold]
     if confident:
         lines.append(f"  high-confidence disables (≥ {threshold:.2f}):")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Count
+
 from registry.models import RegisteredModel
 
 
@@ -33,3 +35,9 @@ def registry_keys() -> set[tuple[str, str]]:
 
 def registry_model_ids_lower() -> set[str]:
     return {m.lower() for m in RegisteredModel.objects.values_list("model_id", flat=True)}
+
+
+def registry_enabled_providers() -> set[str]:
+    """Providers with at least one enabled model: the ones the benchmark runner should write rows for."""
+    return {row["provider"] for row in RegisteredModel.objects.filter(enabled=True).values("provider")
+            .annotate(n=Count("id")).order_by()}
