@@ -21,10 +21,11 @@ from discovery.selectors import discovery_new_models_folded
 from lifecycle.models import ModelStatus
 from lifecycle.selectors import runner_last_rows
 from lifecycle.silence import RunnerSilence, runner_silence_find
-from llmops.lib.admin_display import age
+from llmops.lib.admin_display import age, span
 from llmops.lib.emails import EmailError, RenderedEmail, email_render, email_send, recipients_clean
 from llmops.lib.text import sanitize_text
 from llmops.models import JobFailure
+from llmops.selectors import OVERDUE_PERIODS, scheduled_jobs
 from operator_app.models import Decision, OperatorRun
 from registry.models import AuditLog
 from registry.selectors import registry_enabled_providers
@@ -298,6 +299,27 @@ def _runner_silence(*, as_of) -> RunnerSilence:
                                watched=registry_enabled_providers(), window_hours=window)
 
 
+def _jobs(*, as_of) -> tuple[list[dict], bool]:
+    """Every scheduled job with its last run and next due moment, and whether any job ever ran through
+    a worker (without that, nothing can be overdue: the report says beat has not run)."""
+    states = scheduled_jobs(as_of=as_of)
+    out = []
+    for job in states:
+        last = job.last
+        out.append({
+            "entry": job.entry, "job": job.job, "schedule": job.schedule, "period": job.period_text,
+            "last_status": last.status if last else "", "last_started": last.started_at if last else None,
+            "last_error": display_text(last.error, 200) if last else "",
+            "last_success": job.last_success_at, "next_due": job.next_due, "overdue": job.overdue,
+            "stuck": job.stuck,
+            "overdue_text": (f"scheduled job {job.entry} has not succeeded "
+                             + (f"since {job.last_success_at:%Y-%m-%d %H:%M} UTC" if job.last_success_at else
+                                f"since runs were first recorded ({job.observed_since:%Y-%m-%d %H:%M} UTC)")
+                             + f": more than {OVERDUE_PERIODS} x its period ({job.period_text})") if job.overdue else "",
+        })
+    return out, any(job.observed_since for job in states)
+
+
 def _fleet() -> list[tuple[str, int]]:
     return [(row["lifecycle_status"], row["n"]) for row in
             ModelStatus.objects.values("lifecycle_status").annotate(n=Count("id")).order_by("lifecycle_status")]
@@ -317,6 +339,7 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
     new_models, new_total, new_by_status, new_rest = _new_models(since=since, as_of=as_of)
     runs = _runs(since=since, as_of=as_of)
     job_failures = _job_failures(since=since, as_of=as_of)
+    jobs, jobs_observed = _jobs(as_of=as_of)
 
     silence = _runner_silence(as_of=as_of)
 
@@ -328,6 +351,9 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
         warnings.append(f"{len(runs['failed'])} failed operator run(s)")
     if job_failures:
         warnings.append(f"{len(job_failures)} failed job(s)")
+    warnings += [job["overdue_text"] for job in jobs if job["overdue"]]
+    warnings += [f"scheduled job {job['entry']} still running since {job['last_started']:%Y-%m-%d %H:%M} UTC, "
+                 "past the task time limit" for job in jobs if job["stuck"]]
     if runs["fallbacks"]:
         warnings.append(f"{runs['fallbacks']} LLM fallback(s) to the classifier")
     if runs["count"] == 0:
@@ -357,6 +383,9 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
         "new_models_url": _admin_url("discovery/openroutermodel/"),
         "runs": runs,
         "job_failures": job_failures,
+        "jobs": jobs,
+        "jobs_observed": jobs_observed,
+        "jobs_url": _admin_url("llmops/scheduledjob/"),
         "fleet": _fleet(),
         "list_limit": LIST_LIMIT,
         "audit_url": _admin_url("registry/auditlog/"),
