@@ -121,6 +121,8 @@ LLMOPS_BASE_URL = cfg.url("LLMOPS_BASE_URL", "http://127.0.0.1:8000", schemes=("
 vars().update(cfg.email("EMAIL_URL", "consolemail://"))
 DEFAULT_FROM_EMAIL = cfg.str("DEFAULT_FROM_EMAIL", "llmops@localhost")
 HEALTH_REPORT_TO = cfg.list("HEALTH_REPORT_TO", [])
+# The report's CRITICAL findings also go here: apprise URLs (Slack, Discord, Teams, ntfy, json:// webhooks…).
+ALERT_URLS = cfg.notify_urls("ALERT_URLS")
 
 # --- existing benchmark collections (production names) ---------------------------
 BENCHMARK_RESULTS_COLLECTION = cfg.identifier("BENCHMARK_RESULTS_COLLECTION", "benchmark_results")

@@ -10,7 +10,7 @@ here, and the HTML template escapes it (autoescape; nothing is marked safe).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -22,7 +22,8 @@ from lifecycle.models import ModelStatus
 from lifecycle.selectors import runner_last_rows
 from lifecycle.silence import RunnerSilence, runner_silence_find
 from llmops.lib.admin_display import age, span
-from llmops.lib.emails import EmailError, RenderedEmail, email_render, email_send, recipients_clean
+from llmops.lib.alerts import AlertOutcome, alert_send
+from llmops.lib.emails import EmailError, RenderedEmail, email_render, email_send, recipients_clean, text_render
 from llmops.lib.text import sanitize_text
 from llmops.models import JobFailure
 from llmops.selectors import OVERDUE_PERIODS, scheduled_jobs
@@ -32,6 +33,7 @@ from registry.selectors import registry_enabled_providers
 from registry.vocabulary import ACCOUNT_CLASSES, OUTAGE_CLASSES, ErrorClass, class_label
 
 TEMPLATE_PREFIX = "emails/health_report"
+ALERT_TEMPLATE = "emails/health_report_alert.txt"
 # Registry changes (not reviews): what "auto-executed actions" and "failed changes" are about.
 CHANGE_ACTIONS = ("disable", "enable", "rename", "add", "revert")
 LIST_LIMIT = 50
@@ -396,12 +398,21 @@ def health_report_render(*, context: dict) -> RenderedEmail:
     return email_render(template_prefix=TEMPLATE_PREFIX, context=context)
 
 
+def health_report_alert_text(*, context: dict) -> str:
+    """The alert for ALERT_URLS: the report's CRITICAL findings in the email's own (redacted) words."""
+    return text_render(template_name=ALERT_TEMPLATE, context=context).strip() + "\n"
+
+
 @dataclass
 class HealthReportOutcome:
     email: RenderedEmail
     to: list[str]
     sent: bool
     context: dict
+    # The alert text when the report is CRITICAL and ALERT_URLS is set ("" otherwise), and what
+    # became of it per URL (empty on a dry run: nothing is sent).
+    alert: str = ""
+    alerts: list[AlertOutcome] = field(default_factory=list)
 
 
 def health_report_send(*, as_of: datetime, days: int = 1, to=None, dry_run: bool = False) -> HealthReportOutcome:
@@ -414,7 +425,11 @@ def health_report_send(*, as_of: datetime, days: int = 1, to=None, dry_run: bool
         raise ReportError("no recipients: set HEALTH_REPORT_TO (comma-separated) or pass --to ADDRESS")
     context = health_report_build(as_of=as_of, days=days)
     email = health_report_render(context=context)
+    alert = health_report_alert_text(context=context) if context["severity"] == "CRITICAL" and settings.ALERT_URLS \
+        else ""
     if dry_run:
-        return HealthReportOutcome(email=email, to=recipients, sent=False, context=context)
+        return HealthReportOutcome(email=email, to=recipients, sent=False, context=context, alert=alert)
     email_send(email=email, to=recipients)
-    return HealthReportOutcome(email=email, to=recipients, sent=True, context=context)
+    # After the email: an alert channel that is down never keeps the report from its readers.
+    alerts = alert_send(title=email.subject, body=alert, urls=settings.ALERT_URLS) if alert else []
+    return HealthReportOutcome(email=email, to=recipients, sent=True, context=context, alert=alert, alerts=alerts)
