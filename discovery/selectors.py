@@ -179,11 +179,18 @@ class FoldedModel:
 
     def pick_commands(self) -> list[str]:
         """One complete command per candidate of an ambiguous model: the operator runs the right one."""
-        entry = next((e for e in self.entries if e.match_status == MatchStatus.AMBIGUOUS), None)
-        if entry is None:
-            return []
-        return [f"python manage.py add_matched_models {entry.openrouter_id} --pick {provider}/{model_id}"
-                for provider, ids in self.candidates.items() for model_id in ids]
+        commands, offered = [], set()
+        for entry in self.entries if self.status == MatchStatus.AMBIGUOUS else []:
+            if entry.match_status != MatchStatus.AMBIGUOUS or not isinstance(entry.candidates, dict):
+                continue
+            # Each candidate with the entry that offered it: a pick is checked against that entry.
+            for provider, ids in sorted(entry.candidates.items()):
+                for model_id in ids or []:
+                    if isinstance(model_id, str) and (provider, model_id) not in offered:
+                        offered.add((provider, model_id))
+                        commands.append(f"python manage.py add_matched_models {entry.openrouter_id} "
+                                        f"--pick {provider}/{model_id}")
+        return commands
 
 
 def _fold_key(row, alias_targets: dict[str, str]) -> str:

@@ -21,7 +21,7 @@ from discovery.selectors import discovery_new_models_folded
 from lifecycle.models import ModelStatus
 from lifecycle.selectors import runner_last_rows
 from lifecycle.silence import RunnerSilence, runner_silence_find
-from llmops.lib.admin_display import age, span
+from llmops.lib.admin_display import age
 from llmops.lib.alerts import AlertOutcome, alert_send
 from llmops.lib.emails import EmailError, RenderedEmail, email_render, email_send, recipients_clean, text_render
 from llmops.lib.text import sanitize_text

@@ -156,3 +156,20 @@ def test_it_says_so_when_nothing_is_new(db, capsys):
 def test_it_names_the_base_model_of_a_variant(openrouter_id, base, label):
     assert names.openrouter_base_id(openrouter_id) == base
     assert names.openrouter_variant_label(openrouter_id) == label
+
+
+def test_it_offers_each_candidate_with_the_entry_that_found_it(db):
+    OpenRouterModel.objects.create(openrouter_id="acme/m", canonical_slug="acme/m", match_status="ambiguous",
+                                   candidates={"groq": ["acme-m"]})
+    OpenRouterModel.objects.create(openrouter_id="acme/m:free", canonical_slug="acme/m", match_status="ambiguous",
+                                   candidates={"groq": ["acme-m"], "together": ["acme/M-Turbo"]})
+    (group,) = selectors.openrouter_fold(OpenRouterModel.objects.all())
+    assert group.openrouter_id == "acme/m" and group.variants == [":free"]
+    assert group.candidates == {"groq": ["acme-m"], "together": ["acme/M-Turbo"]}
+    assert group.pick_commands() == [
+        "python manage.py add_matched_models acme/m --pick groq/acme-m",
+        "python manage.py add_matched_models acme/m:free --pick together/acme/M-Turbo"]
+    call_command(*shlex.split(group.pick_commands()[1])[2:])
+    assert RegisteredModel.objects.filter(provider="together", model_id="acme/M-Turbo", enabled=False).exists()
+    (group,) = selectors.openrouter_fold(OpenRouterModel.objects.all())
+    assert group.status == MatchStatus.ADDED and group.pick_commands() == []

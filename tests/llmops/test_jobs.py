@@ -173,6 +173,7 @@ def test_the_report_warns_about_a_job_that_has_not_succeeded_within_twice_its_pe
     assert any("run-operator still running since" in w for w in context["warnings"])
     text = health_report_render(context=context).text
     assert "== SCHEDULED JOBS ==" in text
+    assert "- collect-signals (5 * * * *, every 1 h): last failed 2025-12-02 07:30 UTC (database is locked)" in text
     assert ("- fetch-openrouter (10 6 * * *, every 1 d): last succeeded 2025-11-29 00:00 UTC, last success "
             "2025-11-29 00:00 UTC, next due 2025-12-03 06:10 UTC [OVERDUE]") in text
 
