@@ -5,7 +5,7 @@ form; its rows change through discovery.services only."""
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 
-from discovery import selectors
+from discovery import names, selectors
 from discovery.models import CatalogFetchRun, MatchStatus, OpenRouterModel
 from discovery.services import openrouter_add_matched, openrouter_reject_match
 from llmops.lib.admin_actions import Effect, Result, confirmed_action
@@ -114,8 +114,8 @@ class FoldedChangeList(ChangeList):
 
 @admin.register(OpenRouterModel)
 class OpenRouterModelAdmin(ReadOnlyAdmin):
-    list_display = ("openrouter_id", "name", "match_status", "model_status", "variants", "matched_provider",
-                    "matched_model_id", "match_confidence", "match_method", "first_seen_at")
+    list_display = ("openrouter_id", "name", "status", "variants", "matched_provider", "matched_model_id",
+                    "match_confidence", "match_method", "first_seen_at")
     list_filter = (OneRowPerModelFilter, "match_status", "matched_provider", "match_method", "org")
     search_fields = ("openrouter_id", "name", "canonical_slug")
     date_hierarchy = "first_seen_at"
@@ -129,14 +129,14 @@ class OpenRouterModelAdmin(ReadOnlyAdmin):
     def get_changelist(self, request, **kwargs):
         return FoldedChangeList
 
-    @admin.display(description="model status")
-    def model_status(self, obj):
-        """The model's status with its variants folded in: added once any variant's IDs were added."""
+    @admin.display(description="match status", ordering="match_status")
+    def status(self, obj):
+        """The entry's status, and its model's when a variant settled it (added once any variant's IDs were)."""
         group = getattr(obj, "folded", None)
         if group is None or group.status == obj.match_status:
-            return group.status_label if group else obj.get_match_status_display()
-        via = group.entry.openrouter_id
-        return f"{group.status_label} (through {via})"
+            return obj.get_match_status_display()
+        via = names.openrouter_variant_label(group.entry.openrouter_id) or group.entry.openrouter_id
+        return f"{obj.get_match_status_display()}; the model: {group.status_label} (via {via})"
 
     @admin.display(description="variants")
     def variants(self, obj):

@@ -97,7 +97,7 @@ def test_it_shows_a_model_added_through_a_variant_as_added_and_folds_variants(ad
     page = admin_client.get(CHANGELIST)
     rows = {row.openrouter_id: row for row in page.context["cl"].result_list}
     html = page.content.decode()
-    assert "Added to the registry (through moonshotai/kimi-k2-0905:exacto)" in html
+    assert "Matched to a direct provider; the model: Added to the registry (via :exacto)" in html
     assert "variant of moonshotai/kimi-k2-0905" in html and ":exacto" in html
     assert rows[base.openrouter_id].folded.status == "added"
     folded = admin_client.get(CHANGELIST, {"fold": "yes"})

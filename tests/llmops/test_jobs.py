@@ -138,7 +138,7 @@ def test_the_jobs_page_lists_every_scheduled_job_linked_from_the_admin_index(his
     assert "2025-12-02 08:05" in html  # next due
     fetch = rows["discovery.tasks.fetch_openrouter"]
     assert fetch.overdue and not collect.overdue
-    assert "OVERDUE: no success within 2 &times; 1 d" in html
+    assert "OVERDUE: no success in 2&nbsp;&times;&nbsp;1 d" in html
     operator = rows["operator_app.tasks.run_operator"]
     assert operator.stuck and "still running past the task time limit" in html
     assert rows["operator_app.tasks.send_health_report"].last is None
