@@ -42,8 +42,10 @@ test-postgres: $(STAMP)
 		echo "PostgreSQL not reachable at $(POSTGRES_TEST_URL): skipping the PostgreSQL run (set POSTGRES_TEST_URL)"; \
 	fi
 
+# Without DEBUG, as in production: WhiteNoise serves the collected admin CSS/JS.
 run: $(STAMP)
-	DEBUG=true $(MANAGE) runserver 127.0.0.1:8000
+	$(MANAGE) collectstatic --noinput -v0
+	$(MANAGE) runserver 127.0.0.1:8000
 
 worker: $(STAMP)
 	$(VENV)/bin/celery -A llmops worker -B --loglevel=info

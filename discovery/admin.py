@@ -3,7 +3,9 @@ candidates (discovery never enables anything), reject matches. The catalog is re
 form; its rows change through discovery.services only."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 
+from discovery import names, selectors
 from discovery.models import CatalogFetchRun, MatchStatus, OpenRouterModel
 from discovery.services import openrouter_add_matched, openrouter_reject_match
 from llmops.lib.admin_actions import Effect, Result, confirmed_action
@@ -80,11 +82,41 @@ reject_matches = confirmed_action(
 )
 
 
+class OneRowPerModelFilter(admin.SimpleListFilter):
+    """Hide the variant and alias entries of a model whose base entry is listed (discovery.selectors folds them)."""
+
+    title = "variants"
+    parameter_name = "fold"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "One row per model (variants folded)")]
+
+    def queryset(self, request, queryset):
+        if self.value() != "yes":
+            return queryset
+        folded = selectors.openrouter_fold(OpenRouterModel.objects.only("pk", "openrouter_id", "canonical_slug",
+                                                                        "match_status", "match_confidence"))
+        hidden = [e.pk for g in folded for e in g.entries if e.openrouter_id != g.openrouter_id]
+        return queryset.exclude(pk__in=hidden) if hidden else queryset
+
+
+class FoldedChangeList(ChangeList):
+    """Each row of the page learns its model (the entry with its variants), in two queries a page."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        folded = selectors.discovery_folded(rows=OpenRouterModel.objects.filter(
+            pk__in=[row.pk for row in self.result_list]))
+        by_pk = {entry.pk: group for group in folded for entry in group.entries}
+        for row in self.result_list:
+            row.folded = by_pk.get(row.pk)
+
+
 @admin.register(OpenRouterModel)
 class OpenRouterModelAdmin(ReadOnlyAdmin):
-    list_display = ("openrouter_id", "name", "match_status", "matched_provider", "matched_model_id",
+    list_display = ("openrouter_id", "name", "status", "variants", "matched_provider", "matched_model_id",
                     "match_confidence", "match_method", "first_seen_at")
-    list_filter = ("match_status", "matched_provider", "match_method", "org")
+    list_filter = (OneRowPerModelFilter, "match_status", "matched_provider", "match_method", "org")
     search_fields = ("openrouter_id", "name", "canonical_slug")
     date_hierarchy = "first_seen_at"
     show_full_result_count = False
@@ -93,6 +125,27 @@ class OpenRouterModelAdmin(ReadOnlyAdmin):
 
     def has_catalog_permission(self, request):
         return request.user.has_perm("discovery.change_openroutermodel")
+
+    def get_changelist(self, request, **kwargs):
+        return FoldedChangeList
+
+    @admin.display(description="match status", ordering="match_status")
+    def status(self, obj):
+        """The entry's status, and its model's when a variant settled it (added once any variant's IDs were)."""
+        group = getattr(obj, "folded", None)
+        if group is None or group.status == obj.match_status:
+            return obj.get_match_status_display()
+        via = names.openrouter_variant_label(group.entry.openrouter_id) or group.entry.openrouter_id
+        return f"{obj.get_match_status_display()}; the model: {group.status_label} (via {via})"
+
+    @admin.display(description="variants")
+    def variants(self, obj):
+        group = getattr(obj, "folded", None)
+        if group is None:
+            return ""
+        if obj.openrouter_id != group.openrouter_id:
+            return f"variant of {group.openrouter_id}"
+        return ", ".join(group.variants)
 
 
 @admin.register(CatalogFetchRun)

@@ -41,6 +41,9 @@ class OpenRouterModel(Document):
     match_method = models.CharField(max_length=64, blank=True, default="")
     # Every provider that serves it: [{"provider", "model_id", "confidence", "method", "verified"}].
     matches = models.JSONField(default=list, blank=True)
+    # What the rules left open, per provider: {"provider": ["candidate id", …]} (at most
+    # matching.MAX_CANDIDATES each), so the report can offer them for a human to pick.
+    candidates = models.JSONField(default=dict, blank=True)
     skip_reason = models.CharField(max_length=64, blank=True, default="")
     verified_at = models.DateTimeField(null=True, blank=True)
     matched_at = models.DateTimeField(null=True, blank=True)
@@ -57,6 +60,17 @@ class OpenRouterModel(Document):
 
     def __str__(self):
         return self.openrouter_id
+
+    def pick_refusal(self, provider: str, model_id: str) -> str | None:
+        """Why a human cannot add (provider, model_id) for this entry with a pick, or None."""
+        if self.match_status not in (MatchStatus.AMBIGUOUS, MatchStatus.MATCHED):
+            return f"not ambiguous or matched (status {self.match_status})"
+        offered = {(m.get("provider"), m.get("model_id")) for m in self.matches or [] if isinstance(m, dict)}
+        for name, ids in (self.candidates or {}).items():
+            offered |= {(name, i) for i in ids or []}
+        if (provider, model_id) not in offered:
+            return f"{provider}/{model_id} is not one of its candidates"
+        return None
 
     def add_refusal(self) -> str | None:
         """Why this entry's provider IDs cannot be added to the registry, or None: the admin's

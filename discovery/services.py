@@ -331,6 +331,7 @@ def catalog_match(*, as_of: datetime | None = None, use_llm: bool = True, rematc
             match_method=best.method if best else "",
             match_reasoning=reasoning[:4000],
             matches=[{**m.as_dict(), "reasoning": m.reasoning[:500]} for m in result.matches],
+            candidates={provider: list(ids) for provider, ids in sorted(result.candidates.items())},
             skip_reason=result.skipped or "",
             verified_at=as_of if best and best.verified else None,
             matched_at=as_of,
@@ -392,6 +393,37 @@ def openrouter_add_matched(*, entry_ids, actor: Actor) -> list[AddOutcome]:
             OpenRouterModel.objects.filter(pk=row.pk, match_status=MatchStatus.ADDED).update(
                 match_status=MatchStatus.MATCHED)
     return outcomes
+
+
+def openrouter_add_pick(*, entry_id, provider: str, model_id: str, actor: Actor) -> AddOutcome:
+    """A human's pick among an ambiguous (or matched) entry's candidates: add that one provider ID
+    as a DISABLED candidate, like openrouter_add_matched (claimed first, audited by registry_add).
+    Only an ID the matcher offered can be picked; a failed add gives the entry back."""
+    row = OpenRouterModel.objects.filter(pk=entry_id).first()
+    if row is None:
+        return AddOutcome(str(entry_id), "", provider, model_id, error="not in the OpenRouter catalog")
+    outcome = AddOutcome(row.pk, row.openrouter_id, provider, model_id)
+    if refusal := row.pick_refusal(provider, model_id):
+        outcome.error = refusal
+        return outcome
+    before = row.match_status
+    if OpenRouterModel.objects.filter(pk=row.pk, match_status=before).update(match_status=MatchStatus.ADDED) != 1:
+        outcome.error = "already handled by someone else"
+        return outcome
+    try:
+        outcome.audit = registry_add(
+            provider=provider, model_id=model_id, actor=actor, display_name=row.name,
+            reason=f"discovered on OpenRouter as {row.openrouter_id}, picked among its candidates",
+            provenance={"openrouter_id": row.openrouter_id, "method": "human-pick", "confidence": None},
+        )
+    except ChangeError as exc:
+        outcome.error, outcome.code = str(exc), exc.code
+        if exc.code != ChangeError.ALREADY:
+            OpenRouterModel.objects.filter(pk=row.pk, match_status=MatchStatus.ADDED).update(match_status=before)
+            return outcome
+    OpenRouterModel.objects.filter(pk=row.pk).update(matched_provider=provider, matched_model_id=model_id,
+                                                     match_method="human-pick")
+    return outcome
 
 
 def openrouter_reject_match(*, entry_ids, actor: Actor, reason) -> int:

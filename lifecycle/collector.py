@@ -166,8 +166,18 @@ def collect_snapshots(
                              deprecated=row["deprecated"])
     step("registry")
 
+    # Each provider's newest row in the window, from every row read (before `model_keys` narrows
+    # them: silence is the runner's, not one model's); lifecycle/silence.py reads it.
+    last_rows: dict[str, datetime] = {}
+
+    def seen(provider, moment):
+        moment = _aware(moment)
+        if moment is not None and moment >= since and (provider not in last_rows or moment > last_rows[provider]):
+            last_rows[provider] = moment
+
     for row in selectors.results_by_model(since=since, as_of=as_of, providers=wanted):
         key = (row["provider"], row["model_name"])
+        seen(row["provider"], row["last_success_at"])
         model = models.get(key)
         if model is None:
             if not row["successes"]:
@@ -180,6 +190,7 @@ def collect_snapshots(
     for ts_field in selectors.ERROR_TS_FIELDS:
         for row in selectors.error_groups(field=ts_field, since=since, as_of=as_of, providers=wanted):
             key = (row["provider"], row["model_name"])
+            seen(row["provider"], row["last_seen_at"])
             model = models.get(key) or models.setdefault(key, _Model(*key))
             text = row["message"] or row["error"] or ""
             gkey = (row["http_status"], normalize(text))
@@ -269,7 +280,8 @@ def collect_snapshots(
     contexts = provider_contexts(snapshots, catalog_state)
     if keys is not None:
         snapshots = [s for s in snapshots if s.key in keys]
-    return SnapshotSet(as_of=as_of, providers=contexts, models=snapshots, catalogs=complete)
+    return SnapshotSet(as_of=as_of, providers=contexts, models=snapshots, catalogs=complete,
+                       runner_last_rows=last_rows)
 
 
 def _ordered(groups: dict) -> list[ErrorGroup]:

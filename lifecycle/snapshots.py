@@ -109,6 +109,9 @@ class SnapshotSet:
     # The IDs each provider's latest complete catalog sync listed (providers with one only): what a
     # successor named by untrusted text must be found in (operator_app.renames). Not in files.
     catalogs: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Provider -> its newest benchmark row in the window, as the collector read it (None: not
+    # read, e.g. a replayed file; lifecycle.silence then derives it from the models).
+    runner_last_rows: dict[str, datetime] | None = None
 
 
 # --- parsing -------------------------------------------------------------------------

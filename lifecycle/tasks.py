@@ -21,4 +21,5 @@ def collect_signals(*, providers=None, window_hours=None) -> dict:
         "written": report.written,
         "status_counts": dict(report.status_counts),
         "provider_problems": report.provider_problems,
+        "runner_silence": report.silence.messages() if report.silence else [],
     }

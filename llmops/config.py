@@ -88,6 +88,16 @@ class Config:
             )
         return value
 
+    def notify_urls(self, name: str) -> list[str]:
+        """Comma-separated apprise URLs (`slack://…`, `json://host/path`…); each must name a scheme.
+        The message never repeats a URL: they carry the channels' tokens."""
+        urls = self.list(name, [])
+        for index, url in enumerate(urls, start=1):
+            scheme, sep, rest = url.partition("://")
+            if not sep or not rest or not scheme.replace("+", "").isalnum():
+                raise ImproperlyConfigured(f"{name}: item #{index} is not a URL like slack://… or json://host/path")
+        return urls
+
     def identifier(self, name: str, default: str) -> str:
         """A collection/table name: letters, digits and underscores only."""
         value = self.raw(name, default)

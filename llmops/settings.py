@@ -60,6 +60,8 @@ if IS_MONGODB:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves the admin's CSS/JS from STATIC_ROOT (`collectstatic`) without DEBUG, in production too.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -97,7 +99,14 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+# Where `collectstatic` puts the admin's files (relative to the project unless absolute).
+STATIC_ROOT = BASE_DIR / cfg.str("STATIC_ROOT", "var/static")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Compressed (gzip) copies at collectstatic, served by WhiteNoise. Not the Manifest variant: that
+    # one refuses to render any admin page until collectstatic has run (tests, a fresh checkout).
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 LOGGING = {
     "version": 1,
@@ -112,6 +121,8 @@ LLMOPS_BASE_URL = cfg.url("LLMOPS_BASE_URL", "http://127.0.0.1:8000", schemes=("
 vars().update(cfg.email("EMAIL_URL", "consolemail://"))
 DEFAULT_FROM_EMAIL = cfg.str("DEFAULT_FROM_EMAIL", "llmops@localhost")
 HEALTH_REPORT_TO = cfg.list("HEALTH_REPORT_TO", [])
+# The report's CRITICAL findings also go here: apprise URLs (Slack, Discord, Teams, ntfy, json:// webhooks…).
+ALERT_URLS = cfg.notify_urls("ALERT_URLS")
 
 # --- existing benchmark collections (production names) ---------------------------
 BENCHMARK_RESULTS_COLLECTION = cfg.identifier("BENCHMARK_RESULTS_COLLECTION", "benchmark_results")
@@ -119,6 +130,9 @@ BENCHMARK_ERRORS_COLLECTION = cfg.identifier("BENCHMARK_ERRORS_COLLECTION", "ben
 
 # --- signals -----------------------------------------------------------------------
 SIGNAL_WINDOW_HOURS = cfg.int("SIGNAL_WINDOW_HOURS", 168, minimum=1)
+# No result and no error from a provider (or the fleet) for this long: the runner is silent, and
+# nothing is concluded about those models until it writes again (lifecycle/silence.py).
+RUNNER_SILENCE_HOURS = cfg.int("RUNNER_SILENCE_HOURS", 6, minimum=1)
 
 # --- operator LLM ------------------------------------------------------------------
 OPENAI_API_KEY = cfg.str("OPENAI_API_KEY", "")

@@ -39,6 +39,7 @@ from operator_app.persist import decisions_persist
 from operator_app.proposals import Proposal
 from operator_app.renames import successor_find
 from operator_app.services import decision_mirror_doc, decisions_auto_execute, decisions_resume, model_status_mirror
+from operator_app.silence import runner_silence_hold
 from operator_app.situations import Situation, model_facts, model_samples, situations_build
 from operator_app.triage import model_error_class, streak_classes, triage_model
 from operator_app.verdicts import human_verdicts, policy_after_verdicts, proposal_signature, verdict_check
@@ -196,6 +197,7 @@ def decide_snapset(*, snapset: SnapshotSet, as_of: datetime, use_llm: bool, repo
     `budget_usd` what the LLM may still cost today; a replay of files has none of them."""
     stage = _Stopwatch(report.timings)
     with stage("triage"):
+        runner_silence_hold(snapset=snapset, report=report)  # a silent runner is no evidence: those models sit out
         annotate_snapset(snapset)
         problems = {name: provider_problem(ctx) for name, ctx in snapset.providers.items()}
         classified = {m.key: classify_model(m, snapset.providers.get(m.provider), as_of=as_of)

@@ -10,26 +10,35 @@ here, and the HTML template escapes it (autoescape; nothing is marked safe).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Q
 
-from discovery.models import OpenRouterModel
+from discovery.models import MatchStatus
+from discovery.selectors import discovery_new_models_folded
 from lifecycle.models import ModelStatus
+from lifecycle.selectors import runner_last_rows
+from lifecycle.silence import RunnerSilence, runner_silence_find
 from llmops.lib.admin_display import age
-from llmops.lib.emails import EmailError, RenderedEmail, email_render, email_send, recipients_clean
+from llmops.lib.alerts import AlertOutcome, alert_send
+from llmops.lib.emails import EmailError, RenderedEmail, email_render, email_send, recipients_clean, text_render
 from llmops.lib.text import sanitize_text
 from llmops.models import JobFailure
+from llmops.selectors import OVERDUE_PERIODS, scheduled_jobs
 from operator_app.models import Decision, OperatorRun
 from registry.models import AuditLog
+from registry.selectors import registry_enabled_providers
 from registry.vocabulary import ACCOUNT_CLASSES, OUTAGE_CLASSES, Action, ErrorClass, class_label
 
 TEMPLATE_PREFIX = "emails/health_report"
+ALERT_TEMPLATE = "emails/health_report_alert.txt"
 # Registry changes (not reviews): what "auto-executed actions" and "failed changes" are about.
 CHANGE_ACTIONS = ("disable", "enable", "rename", "add", "revert")
 LIST_LIMIT = 50
+# Candidate commands shown per ambiguous new model (discovery_report lists them all).
+PICKS_SHOWN = 3
 TEXT_LIMIT = 400
 
 
@@ -216,26 +225,30 @@ def _provider_issues(*, since, as_of) -> list[dict]:
     return out
 
 
-def _new_models(*, since, as_of) -> tuple[list[dict], int, dict]:
-    period = OpenRouterModel.objects.filter(first_seen_at__gte=since, first_seen_at__lte=as_of)
-    by_status = {row["match_status"]: row["n"] for row in
-                 period.values("match_status").annotate(n=Count("id")).order_by("match_status")}
-    rows = period.order_by("-first_seen_at").only(
-        "pk", "openrouter_id", "name", "match_status", "matched_provider", "matched_model_id", "match_confidence",
-        "first_seen_at",
-    )[:LIST_LIMIT]
-    out = [
-        {
-            "openrouter_id": display_text(row.openrouter_id, 200),
-            "name": display_text(row.name, 200),
-            "match_status": row.get_match_status_display(),
-            "matched": f"{row.matched_provider}/{row.matched_model_id}" if row.matched_provider else "",
-            "confidence": row.match_confidence,
-            "first_seen": row.first_seen_at,
-        }
-        for row in rows
-    ]
-    return out, sum(by_status.values()), by_status
+def _new_models(*, since, as_of) -> tuple[list[dict], int, dict, int]:
+    """Models first seen in the period, one per model (variants folded): matched ones (best
+    confidence first) and ambiguous ones listed with their commands, the unmatched counted."""
+    waiting = discovery_new_models_folded(since=since, as_of=as_of)
+    by_status = Counter(group.status for group in waiting)
+    listed = [g for g in waiting if g.status in (MatchStatus.MATCHED, MatchStatus.AMBIGUOUS)][:LIST_LIMIT]
+    out = []
+    for group in listed:
+        best = group.matches[0] if group.matches else None
+        out.append({
+            "openrouter_id": display_text(group.openrouter_id, 200),
+            "name": display_text(group.name, 200),
+            "match_status": group.status_label,
+            "matched": display_text(f"{best['provider']}/{best['model_id']}", 300) if best else "",
+            "also": [display_text(f"{m['provider']}/{m['model_id']}", 300) for m in group.matches[1:]],
+            "confidence": group.confidence,
+            "variants": [display_text(v, 100) for v in group.variants],
+            "candidates": [display_text(f"{p}/{m}", 300) for p, ids in group.candidates.items() for m in ids],
+            "commands": [display_text(c, 600) for c in
+                         ([group.add_command] if group.add_command else group.pick_commands()[:PICKS_SHOWN])],
+            "first_seen": group.first_seen_at,
+        })
+    rest = len(waiting) - len(out)
+    return out, len(waiting), dict(by_status), rest
 
 
 def _approval_does(row: Decision) -> str:
@@ -313,6 +326,36 @@ def _job_failures(*, since, as_of) -> list[dict]:
              "error": display_text(row.error, 300)} for row in rows]
 
 
+def _runner_silence(*, as_of) -> RunnerSilence:
+    """Providers the benchmark runner wrote nothing about lately (lifecycle/silence.py): the operator
+    concludes nothing about their models until it writes again, so a human has to look."""
+    window = settings.SIGNAL_WINDOW_HOURS
+    return runner_silence_find(as_of=as_of, last_rows=runner_last_rows(since=as_of - timedelta(hours=window),
+                                                                      as_of=as_of),
+                               watched=registry_enabled_providers(), window_hours=window)
+
+
+def _jobs(*, as_of) -> tuple[list[dict], bool]:
+    """Every scheduled job with its last run and next due moment, and whether any job ever ran through
+    a worker (without that, nothing can be overdue: the report says beat has not run)."""
+    states = scheduled_jobs(as_of=as_of)
+    out = []
+    for job in states:
+        last = job.last
+        out.append({
+            "entry": job.entry, "job": job.job, "schedule": job.schedule, "period": job.period_text,
+            "last_status": last.status if last else "", "last_started": last.started_at if last else None,
+            "last_error": display_text(last.error, 200) if last else "",
+            "last_success": job.last_success_at, "next_due": job.next_due, "overdue": job.overdue,
+            "stuck": job.stuck,
+            "overdue_text": (f"scheduled job {job.entry} has not succeeded "
+                             + (f"since {job.last_success_at:%Y-%m-%d %H:%M} UTC" if job.last_success_at else
+                                f"since runs were first recorded ({job.observed_since:%Y-%m-%d %H:%M} UTC)")
+                             + f": more than {OVERDUE_PERIODS} x its period ({job.period_text})") if job.overdue else "",
+        })
+    return out, any(job.observed_since for job in states)
+
+
 def _fleet() -> list[tuple[str, int]]:
     return [(row["lifecycle_status"], row["n"]) for row in
             ModelStatus.objects.values("lifecycle_status").annotate(n=Count("id")).order_by("lifecycle_status")]
@@ -329,12 +372,15 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
     suggestions, pending_total, pending_new = _suggestions(since=since, as_of=as_of)
     provider_issues = _provider_issues(since=since, as_of=as_of)
     failed_changes = _failed_changes(since=since, as_of=as_of)
-    new_models, new_total, new_by_status = _new_models(since=since, as_of=as_of)
+    new_models, new_total, new_by_status, new_rest = _new_models(since=since, as_of=as_of)
     runs = _runs(since=since, as_of=as_of)
     job_failures = _job_failures(since=since, as_of=as_of)
     held = _held(since=since, as_of=as_of)
+    jobs, jobs_observed = _jobs(as_of=as_of)
 
-    critical = [f"{i['provider']}: {i['kind']}" for i in provider_issues if i["critical"]]
+    silence = _runner_silence(as_of=as_of)
+
+    critical = silence.messages() + [f"{i['provider']}: {i['kind']}" for i in provider_issues if i["critical"]]
     if failed_changes:
         critical.append(f"{len(failed_changes)} failed change{'s' if len(failed_changes) != 1 else ''}")
     warnings = []
@@ -342,6 +388,9 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
         warnings.append(f"{len(runs['failed'])} failed operator run(s)")
     if job_failures:
         warnings.append(f"{len(job_failures)} failed job(s)")
+    warnings += [job["overdue_text"] for job in jobs if job["overdue"]]
+    warnings += [f"scheduled job {job['entry']} still running since {job['last_started']:%Y-%m-%d %H:%M} UTC, "
+                 "past the task time limit" for job in jobs if job["stuck"]]
     if runs["fallbacks"]:
         warnings.append(f"{runs['fallbacks']} LLM fallback(s) to the classifier")
     if runs["budget_exhausted"]:
@@ -358,6 +407,7 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
         "days": days,
         "severity": severity,
         "critical": critical,
+        "runner_silence": silence.as_dict() if silence else None,
         "warnings": warnings,
         "auto_actions": auto_actions,
         "auto_count": _auto_count(since=since, as_of=as_of),
@@ -371,8 +421,13 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
         "new_models": new_models,
         "new_models_count": new_total,
         "new_models_by_status": sorted(new_by_status.items()),
+        "new_models_rest": new_rest,
+        "new_models_url": _admin_url("discovery/openroutermodel/"),
         "runs": runs,
         "job_failures": job_failures,
+        "jobs": jobs,
+        "jobs_observed": jobs_observed,
+        "jobs_url": _admin_url("llmops/scheduledjob/"),
         "fleet": _fleet(),
         "list_limit": LIST_LIMIT,
         "audit_url": _admin_url("registry/auditlog/"),
@@ -383,12 +438,21 @@ def health_report_render(*, context: dict) -> RenderedEmail:
     return email_render(template_prefix=TEMPLATE_PREFIX, context=context)
 
 
+def health_report_alert_text(*, context: dict) -> str:
+    """The alert for ALERT_URLS: the report's CRITICAL findings in the email's own (redacted) words."""
+    return text_render(template_name=ALERT_TEMPLATE, context=context).strip() + "\n"
+
+
 @dataclass
 class HealthReportOutcome:
     email: RenderedEmail
     to: list[str]
     sent: bool
     context: dict
+    # The alert text when the report is CRITICAL and ALERT_URLS is set ("" otherwise), and what
+    # became of it per URL (empty on a dry run: nothing is sent).
+    alert: str = ""
+    alerts: list[AlertOutcome] = field(default_factory=list)
 
 
 def health_report_send(*, as_of: datetime, days: int = 1, to=None, dry_run: bool = False) -> HealthReportOutcome:
@@ -401,7 +465,11 @@ def health_report_send(*, as_of: datetime, days: int = 1, to=None, dry_run: bool
         raise ReportError("no recipients: set HEALTH_REPORT_TO (comma-separated) or pass --to ADDRESS")
     context = health_report_build(as_of=as_of, days=days)
     email = health_report_render(context=context)
+    alert = health_report_alert_text(context=context) if context["severity"] == "CRITICAL" and settings.ALERT_URLS \
+        else ""
     if dry_run:
-        return HealthReportOutcome(email=email, to=recipients, sent=False, context=context)
+        return HealthReportOutcome(email=email, to=recipients, sent=False, context=context, alert=alert)
     email_send(email=email, to=recipients)
-    return HealthReportOutcome(email=email, to=recipients, sent=True, context=context)
+    # After the email: an alert channel that is down never keeps the report from its readers.
+    alerts = alert_send(title=email.subject, body=alert, urls=settings.ALERT_URLS) if alert else []
+    return HealthReportOutcome(email=email, to=recipients, sent=True, context=context, alert=alert, alerts=alerts)

@@ -41,6 +41,7 @@ def report_json(report) -> dict:
         "llm_off": report.llm_off or None,
         "auto_confidence": policy.AUTO_CONFIDENCE,
         "timings": report.timings,
+        "runner_silence": (report.run.params or {}).get("runner_silence"),
         "decisions": [
             {**replay_row(p, source="db"), "auto_execute_reason": p.policy.reason, "executed": p.executed,
              "decision_id": p.decision_id or None, "situation": p.situation_key or None,
@@ -62,6 +63,11 @@ def report_text(report) -> str:
         f"  disable: {c['disable']}  monitor: {c['monitor']}  ignore: {c['ignore']}"
         + "".join(f"  {action}: {c[action]}" for action in (Action.RENAME, Action.ENABLE) if c.get(action)),
     ]
+    silence = (report.run.params or {}).get("runner_silence")
+    if silence:
+        lines += [f"  RUNNER SILENT: {message}" for message in silence["messages"]]
+        lines.append(f"  {silence['models_held']} model(s) held out of this pass: no evidence, nothing decided "
+                     "about them until the runner writes again")
     confident = [p for p in report.proposals if p.action == Action.DISABLE and p.confidence >= threshold
                  and not p.held_by]
     if confident:

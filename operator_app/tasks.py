@@ -32,4 +32,5 @@ def run_operator(*, providers=None, dry_run=False, use_llm=True):
 def send_health_report(*, days=1, to=None) -> dict:
     """Email the daily health report (beat: 08:00 UTC) to `to` or settings.HEALTH_REPORT_TO."""
     outcome = health_report_send(as_of=timezone.now(), days=days, to=to)
-    return {"subject": outcome.email.subject, "to": outcome.to, "sent": outcome.sent}
+    return {"subject": outcome.email.subject, "to": outcome.to, "sent": outcome.sent,
+            "alerts": {alert.target: alert.sent for alert in outcome.alerts}}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Count
+
 from registry.models import AuditLog, RegisteredModel
 
 
@@ -81,3 +83,9 @@ def unattended_holds(*, providers=None) -> dict[tuple[str, str], UnattendedHold]
         holds[key] = UnattendedHold(revert.provider, revert.model_id, revert.actor, revert.at, revert.reason,
                                     str(revert.pk))
     return holds
+
+
+def registry_enabled_providers() -> set[str]:
+    """Providers with at least one enabled model: the ones the benchmark runner should write rows for."""
+    return {row["provider"] for row in RegisteredModel.objects.filter(enabled=True).values("provider")
+            .annotate(n=Count("id")).order_by()}

@@ -7,7 +7,7 @@ such text safe; format_html / format_html_join escape every value.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -57,3 +57,18 @@ def age(as_of: datetime, when: datetime | None) -> str:
     if seconds < 172800:
         return f"{seconds / 3600:.0f}h"
     return f"{seconds / 86400:.0f}d"
+
+
+def span(value: timedelta | None) -> str:
+    """A duration or period as a person says it: 12.3 s, 4 min 10 s, 3 h, 1 d 6 h."""
+    if value is None:
+        return EMPTY
+    seconds = max(value.total_seconds(), 0)
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [(days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")]
+    shown = [f"{n} {unit}" for n, unit in parts if n][:2]
+    return " ".join(shown)

@@ -84,3 +84,22 @@ def test_it_denies_catalog_actions_to_viewers(client, catalog):
     assert not RegisteredModel.objects.exists()
     matched.refresh_from_db()
     assert matched.match_status == "matched"
+
+
+@pytest.mark.django_db
+def test_it_shows_a_model_added_through_a_variant_as_added_and_folds_variants(admin_client):
+    base = OpenRouterModel.objects.create(openrouter_id="moonshotai/kimi-k2-0905", canonical_slug="moonshotai/kimi-k2-0905",
+                                          match_status="matched", matched_provider="groq",
+                                          matched_model_id="moonshotai/kimi-k2-instruct-0905")
+    OpenRouterModel.objects.create(openrouter_id="moonshotai/kimi-k2-0905:exacto",
+                                   canonical_slug="moonshotai/kimi-k2-0905", match_status="added")
+    OpenRouterModel.objects.create(openrouter_id="solo/only-here", match_status="unmatched")
+    page = admin_client.get(CHANGELIST)
+    rows = {row.openrouter_id: row for row in page.context["cl"].result_list}
+    html = page.content.decode()
+    assert "Matched to a direct provider; the model: Added to the registry (via :exacto)" in html
+    assert "variant of moonshotai/kimi-k2-0905" in html and ":exacto" in html
+    assert rows[base.openrouter_id].folded.status == "added"
+    folded = admin_client.get(CHANGELIST, {"fold": "yes"})
+    assert {row.openrouter_id for row in folded.context["cl"].result_list} == {"moonshotai/kimi-k2-0905",
+                                                                              "solo/only-here"}

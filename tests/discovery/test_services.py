@@ -102,7 +102,9 @@ def test_it_reports_new_models_and_how_to_add_them(stored, capsys):
     call_command("discovery_report")
     out = capsys.readouterr().out
     assert "Found " in out and "new models on OpenRouter" in out
-    assert "→ groq: llama-3.3-70b-versatile" in out
+    # issue 15 changed the report's shape: one numbered line per model with its complete command
+    assert "→ bedrock/meta.llama3-3-70b-instruct-v1:0 (confidence: 0.97)" in out
+    assert "groq/llama-3.3-70b-versatile (confidence: 0.88)" in out
     assert "python manage.py add_matched_models" in out and "Ambiguous" in out
 
 

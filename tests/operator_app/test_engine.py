@@ -81,6 +81,12 @@ def test_a_new_decision_supersedes_the_older_pending_one():
     old = Decision.objects.get(model_id="gpt-fresh")
     data = fleet_dict()
     data["as_of"] = iso(AS_OF + timedelta(hours=60))  # the fresh streak is now 66h old
+    # …and the runner kept writing meanwhile (60 h without a row would be runner silence: no conclusion)
+    for model in data["models"]:
+        for group in model["errors"]:
+            group["last_seen_at"] = iso(AS_OF + timedelta(hours=59))
+        if model["successes"]:
+            model["last_success_at"] = iso(AS_OF + timedelta(hours=59))
     report = operator_run(snapset=fleet(data), use_llm=False)
     old.refresh_from_db()
     new = Decision.objects.get(model_id="gpt-fresh", run=report.run.pk)

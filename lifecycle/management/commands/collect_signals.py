@@ -64,5 +64,10 @@ class Command(BaseCommand):
                     f"{ctx.models_streaking or 0}/{ctx.models or 0} models failing now)"))
         else:
             out.write("Provider problems: none")
+        for message in report.silence.messages() if report.silence else []:
+            out.write(self.style.ERROR(f"RUNNER SILENT: {message}"))
+        if report.held:
+            out.write(self.style.ERROR(f"{report.held} model(s) of silent providers left as they were: "
+                                       "nothing concluded about them"))
         if report.exported:
             out.write(f"Snapshot exported to {report.exported}")

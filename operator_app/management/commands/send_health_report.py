@@ -3,6 +3,7 @@
 import sys
 from datetime import datetime
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone as dj_timezone
 
@@ -41,6 +42,14 @@ class Command(BaseCommand):
             self.stdout.write(email.text)
             self.stdout.write("\n---- text/html part ----\n")
             self.stdout.write(email.html)
+            if outcome.alert:
+                self.stdout.write(f"\n---- alert to {len(settings.ALERT_URLS)} ALERT_URLS ----\n")
+                self.stdout.write(outcome.alert)
             sys.stderr.write("dry run: nothing sent\n")
             return
         self.stdout.write(f"sent \"{email.subject}\" to {', '.join(outcome.to)}")
+        for alert in outcome.alerts:
+            if alert.sent:
+                self.stdout.write(f"alert sent to {alert.target}")
+            else:
+                self.stderr.write(f"alert to {alert.target} failed: {alert.error}")
