@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count
 
 from discovery.matching import CatalogEntry, ProviderCatalog
-from discovery.models import CatalogFetchRun, MatchStatus, OpenRouterModel
+from discovery.models import CatalogFetchRun, MatchStatus, OpenRouterAlias, OpenRouterModel
 from lifecycle.models import ProviderCatalogEntry, ProviderCatalogSync
 
 
@@ -73,3 +73,8 @@ def discovery_status_counts() -> dict[str, int]:
 
 def latest_fetch_run() -> CatalogFetchRun | None:
     return CatalogFetchRun.objects.order_by("-started_at").first()
+
+
+def router_aliases():
+    """The catalog's router aliases with what they route to (unresolved ones first)."""
+    return OpenRouterAlias.objects.order_by("target_id", "alias_id").only("alias_id", "target_id", "last_seen_at")

@@ -84,5 +84,12 @@ class ProviderCatalogEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(ProviderCatalogSync)
 class ProviderCatalogSyncAdmin(ReadOnlyAdmin):
-    list_display = ("provider", "started_at", "finished_at", "status", "complete", "pages", "count", "new")
+    list_display = ("provider", "started_at", "finished_at", "status", "complete", "pages", "count", "new", "skipped")
     list_filter = ("provider", "status", "complete")
+    fields = ("provider", "source", "started_at", "finished_at", "status", "complete", "pages", "count", "new",
+              "skipped", "skipped_entries_display", "error")
+    readonly_fields = ("skipped_entries_display",)
+
+    @admin.display(description="skipped entries")
+    def skipped_entries_display(self, obj):
+        return text_block("\n".join(obj.skipped_entries or []))

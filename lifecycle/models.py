@@ -146,6 +146,9 @@ class ProviderCatalogSync(Document):
     pages = models.IntegerField(default=0)
     count = models.IntegerField(default=0)
     new = models.IntegerField(default=0)
+    # Malformed entries of the listing that were skipped (a listing with any is partial).
+    skipped = models.IntegerField(default=0)
+    skipped_entries = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True, default="")
 
     class Meta:

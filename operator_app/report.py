@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Count, Q
 
-from discovery.models import OpenRouterModel
-from lifecycle.models import ModelStatus
+from discovery.models import CatalogFetchRun, OpenRouterModel
+from lifecycle.models import ModelStatus, ProviderCatalogSync
 from llmops.lib.admin_display import age
 from llmops.lib.emails import EmailError, RenderedEmail, email_render, email_send, recipients_clean
 from llmops.lib.text import sanitize_text
@@ -235,6 +235,23 @@ def _new_models(*, since, as_of) -> tuple[list[dict], int, dict]:
     return out, sum(by_status.values()), by_status
 
 
+def _catalog_runs(*, since, as_of) -> list[dict]:
+    """OpenRouter fetches and provider catalog syncs of the period that failed or skipped
+    malformed entries (a catalog that lost entries must not pass unnoticed)."""
+    noteworthy = Q(status="failed") | Q(skipped__gt=0)
+    fields = ("pk", "started_at", "status", "skipped", "skipped_entries", "error")
+    rows = [("OpenRouter catalog", run) for run in CatalogFetchRun.objects.filter(
+        noteworthy, started_at__gte=since, started_at__lte=as_of).order_by("-started_at").only(*fields)[:LIST_LIMIT]]
+    rows += [(f"{sync.provider} catalog", sync) for sync in ProviderCatalogSync.objects.filter(
+        noteworthy, started_at__gte=since, started_at__lte=as_of).order_by("-started_at").only(
+        "provider", *fields)[:LIST_LIMIT]]
+    return [
+        {"what": what, "at": run.started_at, "status": run.status, "skipped": run.skipped,
+         "detail": display_text(run.error if run.status == "failed" else "; ".join(run.skipped_entries[:3]), 300)}
+        for what, run in sorted(rows, key=lambda pair: pair[1].started_at, reverse=True)
+    ]
+
+
 def _runs(*, since, as_of) -> dict:
     runs = list(
         OperatorRun.objects.filter(started_at__gte=since, started_at__lte=as_of).only(
@@ -296,6 +313,7 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
     provider_issues = _provider_issues(since=since, as_of=as_of)
     failed_changes = _failed_changes(since=since, as_of=as_of)
     new_models, new_total, new_by_status = _new_models(since=since, as_of=as_of)
+    catalog_runs = _catalog_runs(since=since, as_of=as_of)
     runs = _runs(since=since, as_of=as_of)
     job_failures = _job_failures(since=since, as_of=as_of)
 
@@ -307,6 +325,10 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
         warnings.append(f"{len(runs['failed'])} failed operator run(s)")
     if job_failures:
         warnings.append(f"{len(job_failures)} failed job(s)")
+    if failed_catalogs := sum(1 for r in catalog_runs if r["status"] == "failed"):
+        warnings.append(f"{failed_catalogs} failed catalog fetch(es)/sync(s)")
+    if skipped_entries := sum(r["skipped"] for r in catalog_runs if r["status"] != "failed"):
+        warnings.append(f"{skipped_entries} malformed catalog entries skipped")
     if runs["fallbacks"]:
         warnings.append(f"{runs['fallbacks']} LLM fallback(s) to the classifier")
     if runs["count"] == 0:
@@ -331,6 +353,7 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
         "new_models": new_models,
         "new_models_count": new_total,
         "new_models_by_status": sorted(new_by_status.items()),
+        "catalog_runs": catalog_runs,
         "runs": runs,
         "job_failures": job_failures,
         "fleet": _fleet(),

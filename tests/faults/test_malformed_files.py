@@ -75,8 +75,9 @@ def test_a_malformed_snapshot_file_stops_run_operator_and_writes_nothing(stocked
     pytest.param(lambda text: text[: len(text) // 2], r"not valid JSON \(line \d+", id="truncated"),
     pytest.param(lambda text: json.dumps({"models": json.loads(text)["data"]}), r"must be an object with a 'data' list",
                  id="wrong-shape"),
-    pytest.param(lambda text: json.dumps({"data": [*json.loads(text)["data"][:3], {"id": 42, "name": "x"}]}),
-                 r"data\[3\]\.id 42 is not an 'org/slug' string", id="bad-entry"),
+    pytest.param(lambda text: json.dumps({"data": [{"id": 42, "name": "x"}, {"id": "a/b", "created": 1e20}]}),
+                 r"no valid model entry \(2 malformed, 0 aliases\): data\[0\]\.id 42 is not an 'org/slug' string",
+                 id="only-bad-entries"),
 ])
 def test_a_malformed_openrouter_file_leaves_the_stored_catalog_untouched(stocked, tmp_path, content, entry):
     stored = list(OpenRouterModel.objects.order_by("openrouter_id").values())
@@ -92,11 +93,39 @@ def test_a_malformed_openrouter_file_leaves_the_stored_catalog_untouched(stocked
     assert failed.status == "failed" and str(bad) in failed.source + failed.error
 
 
+def test_a_malformed_entry_is_skipped_and_named_while_the_rest_is_stored(stocked, tmp_path):
+    """One bad entry among good ones: the good ones are stored (their last_seen_at moves), the bad
+    one is named on the run and on stderr, and no other row anywhere changes."""
+    before = {row["openrouter_id"]: row for row in OpenRouterModel.objects.values()}
+    good = json.loads(OPENROUTER.read_text())["data"][:3]
+    partial = tmp_path / "partial-openrouter.json"
+    partial.write_text(json.dumps({"data": [*good, {"id": "acme/m", "context_length": 1e30}]}))
+    err = StringIO()
+    call_command("fetch_openrouter", "--file", str(partial), stdout=StringIO(), stderr=err)
+    assert "skipped data[3] (acme/m).context_length 1e+30" in err.getvalue()
+    after = table_counts()
+    assert after.pop("discovery.CatalogFetchRun") == stocked["discovery.CatalogFetchRun"] + 1
+    assert after == {k: v for k, v in stocked.items() if k != "discovery.CatalogFetchRun"}
+    run = CatalogFetchRun.objects.order_by("-started_at").first()
+    assert (run.status, run.count, run.skipped) == ("complete", 3, 1)
+    for oid, row in before.items():
+        now = OpenRouterModel.objects.filter(openrouter_id=oid).values().get()
+        if oid in {m["id"] for m in good}:
+            assert now["last_seen_at"] >= row["last_seen_at"] and now["first_seen_at"] == row["first_seen_at"]
+        else:
+            assert now == row
+
+
 @pytest.mark.parametrize("mutate, entry", [
     pytest.param(lambda doc: {**doc, "format": "llmops-provider-catalogs/2"}, r"missing or wrong 'format'",
                  id="wrong-format-tag"),
     pytest.param(lambda doc: {**doc, "providers": {**doc["providers"], "groq": {"complete": "yes", "models": []}}},
                  r"providers\.groq\.complete must be true or false", id="bad-provider-entry"),
+    pytest.param(lambda doc: {**doc, "providers": {**doc["providers"], "groq": {"complete": True, "models": []}}},
+                 r"providers\.groq says complete: true with no models", id="complete-but-empty"),
+    pytest.param(lambda doc: {**doc, "providers": {**doc["providers"], "groq": {"complete": False,
+                                                                                "models": [{"model_id": None}]}}},
+                 r"providers\.groq has no valid model entry", id="only-bad-models"),
 ])
 def test_a_malformed_provider_catalogs_file_imports_nothing(stocked, tmp_path, mutate, entry):
     entries = list(ProviderCatalogEntry.objects.order_by("provider", "model_id").values_list("provider", "model_id"))

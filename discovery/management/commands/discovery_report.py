@@ -27,10 +27,21 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {row.openrouter_id}  {row.match_reasoning[:160]}")
         counts = selectors.discovery_status_counts()
         self.stdout.write("\nCatalog: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        aliases = list(selectors.router_aliases())
+        if aliases:
+            self.stdout.write(f"Router aliases (not models; never matched): {len(aliases)}, "
+                              f"{sum(1 for a in aliases if not a.target_id)} unresolved")
+            for alias in aliases:
+                self.stdout.write(f"  {alias.alias_id} → {alias.target_id or '(unresolved: the catalog names no target)'}")
         run = selectors.latest_fetch_run()
         if run:
             self.stdout.write(f"Last fetch: {run.started_at:%Y-%m-%d %H:%M} {run.status} ({run.count} entries, "
-                              f"{run.new} new){' — ' + run.error[:200] if run.error else ''}")
+                              f"{run.new} new, {run.aliases} aliases, {run.skipped} malformed skipped)"
+                              f"{' — ' + run.error[:200] if run.error else ''}")
+            for entry in run.skipped_entries[:20]:
+                self.stdout.write(f"  skipped {entry}")
+            if run.skipped > 20:
+                self.stdout.write(f"  … and {run.skipped - 20} more (admin: OpenRouter fetch runs)")
         if matched:
             self.stdout.write(
                 "\nTo add them as DISABLED candidates: the admin action 'Add matched models to the registry' "
