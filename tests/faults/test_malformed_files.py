@@ -59,12 +59,23 @@ def _fails(args, *, message) -> str:
     pytest.param(snapshot(as_of=None), r"missing required field 'as_of'", id="missing-as_of"),
     pytest.param(snapshot(models=[GOOD_MODEL, {"model_id": "orphan"}]), r"models\[1\]: missing or empty 'provider'",
                  id="model-without-provider"),
+    pytest.param(snapshot(models=[GOOD_MODEL, {**GOOD_MODEL, "runs": 9, "successes": 0}]),
+                 r"models\[1\] \(openai/gpt-4o\): duplicate of models\[0\]", id="duplicate-model"),
+    pytest.param(snapshot(models=[{**GOOD_MODEL, "enabled": "false"}]),
+                 r"models\[0\] \(openai/gpt-4o\)\.enabled: expected true or false, got 'false'", id="enabled-string"),
+    pytest.param(snapshot(models=[{**GOOD_MODEL, "errors": {}}]),
+                 r"models\[0\] \(openai/gpt-4o\)\.errors: expected a list, got dict", id="errors-object"),
+    pytest.param(snapshot(models=[{**GOOD_MODEL, "model_id": "gpt\u0000x"}]),
+                 r"models\[0\]\.model_id: 'gpt\\x00x' contains control characters", id="nul-in-model-id"),
+    pytest.param(snapshot(providers={"openai": {"error_rate": float("nan")}}),
+                 r"providers\.openai\.error_rate: expected a number in \[0, 1\], got nan", id="nan-error-rate"),
+    pytest.param(b"\xff\xfe{}", r"not UTF-8 text", id="not-utf-8"),
 ])
 def test_a_malformed_snapshot_file_stops_run_operator_and_writes_nothing(stocked, tmp_path, content, entry):
     good = tmp_path / "good.json"
     good.write_text(snapshot())
     bad = tmp_path / "bad-snapshot.json"
-    bad.write_text(content)
+    bad.write_bytes(content if isinstance(content, bytes) else content.encode())
     for extra in ([], ["--dry-run"]):  # replay never writes; a bad file stops it before deciding anything
         _fails(["run_operator", "--no-llm", "--snapshots", str(good), str(bad), *extra],
                message=re.escape(str(bad)) + r": .*" + entry)
