@@ -265,10 +265,11 @@ def _runs(*, since, as_of) -> dict:
         if isinstance(run.fallback_reasons, dict):
             for reason, n in run.fallback_reasons.items():
                 reasons[display_text(reason, 200)] += n if isinstance(n, int) else 1
+    # An abandoned run (its pass was killed) failed as much as one that recorded its error.
     failed = [
-        {"started_at": run.started_at, "error": display_text(run.error, 300),
+        {"started_at": run.started_at, "status": run.status, "error": display_text(run.error, 300),
          "url": _admin_url(f"operator_app/operatorrun/{run.pk}/change/")}
-        for run in runs if run.status == OperatorRun.Status.FAILED
+        for run in runs if run.status in (OperatorRun.Status.FAILED, OperatorRun.Status.ABANDONED)
     ]
     return {
         "count": len(runs),
