@@ -13,10 +13,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from llmops.lib.dates import iso_utc, parse_iso
+from llmops.lib.dates import iso_utc, moment_refusal, parse_iso
 
 FORMAT = "llmops-snapshots/1"
 CATALOG_STATES = ("complete", "partial", "none")
+# The longest signal window, collected or read from a file (SIGNAL_WINDOW_HOURS' maximum): a year.
+MAX_WINDOW_HOURS = 8760
 
 
 class SnapshotFormatError(ValueError):
@@ -154,6 +156,13 @@ def _list(entry: dict, key: str, *, where: str) -> list:
     return value
 
 
+def _window(value: Any, *, where: str) -> int:
+    hours = _int(value, where=where)
+    if not 1 <= hours <= MAX_WINDOW_HOURS:
+        raise SnapshotFormatError(f"{where}: expected 1 to {MAX_WINDOW_HOURS} hours, got {hours}")
+    return hours
+
+
 def _group(data: Any, *, where: str) -> ErrorGroup:
     if not isinstance(data, dict):
         raise SnapshotFormatError(f"{where}: expected an object")
@@ -207,6 +216,9 @@ def parse_snapshot(data: Any, *, source: str = "<data>") -> SnapshotSet:
     as_of = parse_datetime(data["as_of"], where=f"{source}: as_of")
     if as_of is None:
         raise SnapshotFormatError(f"{source}: 'as_of' is empty")
+    # A replay writes nothing, so a future as_of is allowed; year 1 or 9999 is not a moment.
+    if refusal := moment_refusal(as_of, what="as_of", writing=False):
+        raise SnapshotFormatError(f"{source}: {refusal}")
     providers_raw = data.get("providers", {})
     if not isinstance(providers_raw, dict):
         raise SnapshotFormatError(f"{source}: 'providers' must be an object")
@@ -269,7 +281,7 @@ def parse_snapshot(data: Any, *, source: str = "<data>") -> SnapshotSet:
             deprecated=_bool(entry, "deprecated", False, where=where),
             deprecation_date=_optional_text(entry, "deprecation_date", where=where),
             successor_model=_optional_text(entry, "successor_model", where=where),
-            window_hours=_int(entry.get("window_hours"), where=f"{where}.window_hours"),
+            window_hours=_window(entry.get("window_hours"), where=f"{where}.window_hours"),
             runs=_int(entry.get("runs"), where=f"{where}.runs"),
             successes=_int(entry.get("successes"), where=f"{where}.successes"),
             last_success_at=parse_datetime(entry.get("last_success_at"), where=f"{where}.last_success_at"),

@@ -118,7 +118,7 @@ BENCHMARK_RESULTS_COLLECTION = cfg.identifier("BENCHMARK_RESULTS_COLLECTION", "b
 BENCHMARK_ERRORS_COLLECTION = cfg.identifier("BENCHMARK_ERRORS_COLLECTION", "benchmark_errors")
 
 # --- signals -----------------------------------------------------------------------
-SIGNAL_WINDOW_HOURS = cfg.int("SIGNAL_WINDOW_HOURS", 168, minimum=1, maximum=8760)  # at most a year
+SIGNAL_WINDOW_HOURS = cfg.int("SIGNAL_WINDOW_HOURS", 168, minimum=1, maximum=8760)  # lifecycle MAX_WINDOW_HOURS
 
 # --- operator LLM ------------------------------------------------------------------
 OPENAI_API_KEY = cfg.str("OPENAI_API_KEY", "")

@@ -31,6 +31,7 @@ TEMPLATE_PREFIX = "emails/health_report"
 CHANGE_ACTIONS = ("disable", "enable", "rename", "add", "revert")
 LIST_LIMIT = 50
 TEXT_LIMIT = 400
+MAX_DAYS = 3660  # ten years: the longest period a report covers
 
 
 class ReportError(Exception):
@@ -306,8 +307,8 @@ def _fleet() -> list[tuple[str, int]]:
 
 def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
     """Everything the templates need for the `days` days up to `as_of` (a template context)."""
-    if days < 1:
-        raise ReportError(f"--days must be at least 1 (got {days})")
+    if not 1 <= days <= MAX_DAYS:
+        raise ReportError(f"--days must be at least 1 and at most {MAX_DAYS} (got {days})")
     since = as_of - timedelta(days=days)
     auto_actions = _auto_actions(since=since, as_of=as_of)
     suggestions, pending_total, pending_new = _suggestions(since=since, as_of=as_of)
