@@ -115,3 +115,15 @@ def test_it_fails_the_command_on_a_bad_file(tmp_path):
         call_command("fetch_openrouter", "--file", str(bad))
     assert CatalogFetchRun.objects.get().status == "failed"
     assert OpenRouterModel.objects.count() == 0
+
+
+def test_it_fetches_a_catalog_with_aliases_and_malformed_entries_from_the_api(server, catalog_body):
+    from discovery.models import OpenRouterAlias
+    from tests.discovery.conftest import real_world_catalog
+
+    document, expected = real_world_catalog(catalog_body)
+    server.route("/api/v1/models", Reply(200, document))
+    run = _fetch(server)
+    assert (run.status, run.count, run.new, run.aliases, run.skipped) == ("complete", 335, 335, 3, len(expected))
+    assert OpenRouterAlias.objects.get(alias_id="~openai/gpt-latest").target_id == "openai/gpt-5.1"
+    assert OpenRouterModel.objects.count() == 335

@@ -6,6 +6,7 @@ structurally broken document is refused whole, and every run ends settled."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -109,28 +110,43 @@ def test_a_broken_document_is_refused_whole_in_one_line_and_its_run_settled(tmp_
     assert CatalogFetchRun.objects.filter(status="failed").count() == 1
 
 
-def _refuse_inserts(table: str) -> None:
-    """A real database error on every insert into `table` (a trigger), on SQLite and PostgreSQL."""
-    statements = {
-        "sqlite": [f"CREATE TRIGGER faults_{table} BEFORE INSERT ON {table} "
-                   f"BEGIN SELECT RAISE(ABORT, 'injected: {table} store down'); END"],
-        "postgresql": [f"CREATE OR REPLACE FUNCTION faults_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                       f"BEGIN RAISE EXCEPTION 'injected: {table} store down'; END $$",
-                       f"CREATE TRIGGER faults_{table} BEFORE INSERT ON {table} FOR EACH ROW "
-                       f"EXECUTE FUNCTION faults_{table}()"],
-    }
+@pytest.fixture
+def refuse_inserts():
+    """`refuse(table)`: a real database error on every insert into `table` (a trigger), on SQLite
+    and PostgreSQL; the triggers are dropped afterwards (a flush does not remove them)."""
+    made = []
+
+    def refuse(table: str) -> None:
+        statements = {
+            "sqlite": [f"CREATE TRIGGER faults_{table} BEFORE INSERT ON {table} "
+                       f"BEGIN SELECT RAISE(ABORT, 'injected: {table} store down'); END"],
+            "postgresql": [f"CREATE OR REPLACE FUNCTION faults_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                           f"BEGIN RAISE EXCEPTION 'injected: {table} store down'; END $$",
+                           f"CREATE TRIGGER faults_{table} BEFORE INSERT ON {table} FOR EACH ROW "
+                           f"EXECUTE FUNCTION faults_{table}()"],
+        }
+        with connection.cursor() as cursor:
+            for sql in statements[connection.vendor]:
+                cursor.execute(sql)
+        made.append(table)
+
+    yield refuse
     with connection.cursor() as cursor:
-        for sql in statements[connection.vendor]:
-            cursor.execute(sql)
+        for table in made:
+            if connection.vendor == "sqlite":
+                cursor.execute(f"DROP TRIGGER IF EXISTS faults_{table}")
+            else:
+                cursor.execute(f"DROP TRIGGER IF EXISTS faults_{table} ON {table}")
+                cursor.execute(f"DROP FUNCTION IF EXISTS faults_{table}()")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_run_that_fails_for_an_unexpected_reason_ends_failed_not_running(real_world_file):
+def test_a_run_that_fails_for_an_unexpected_reason_ends_failed_not_running(real_world_file, refuse_inserts):
     """A real database error while storing (a trigger refuses the insert): the error propagates,
     and the fetch or sync run record says failed, with it."""
     path, _ = real_world_file
-    _refuse_inserts("openrouter_aliases")
-    _refuse_inserts("provider_catalog")
+    refuse_inserts("openrouter_aliases")
+    refuse_inserts("provider_catalog")
     with pytest.raises(DatabaseError):
         call_command("fetch_openrouter", "--file", str(path), stdout=StringIO(), stderr=StringIO())
     run = CatalogFetchRun.objects.get()
@@ -153,8 +169,7 @@ def test_the_health_report_names_skipped_entries_and_failed_catalog_runs(real_wo
     with pytest.raises(CommandError):
         _call("fetch_openrouter", "--file", str(broken))
     run = CatalogFetchRun.objects.order_by("started_at").first()
-    out, _ = _call("send_health_report", "--dry-run", "--as-of", (run.started_at.replace(microsecond=0)
-                                                                 + __import__("datetime").timedelta(minutes=5)).isoformat())
+    out, _ = _call("send_health_report", "--dry-run", "--as-of", (run.started_at + timedelta(minutes=5)).isoformat())
     text = out.split("---- text/html part ----")[0]
     assert "WARNING:" in text and "1 failed catalog fetch(es)/sync(s)" in text
     assert "13 malformed catalog entries skipped" in text
