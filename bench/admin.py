@@ -113,7 +113,7 @@ def main(argv=None) -> int:
     from django.test.utils import CaptureQueriesContext, setup_test_environment
     from django.urls import reverse
 
-    from llmops.lib.admin_actions import MAX_BATCH
+    from llmops.lib.admin_actions import MAX_BATCH, confirm_token
     from operator_app.models import Decision
     from operator_app.services import decisions_approve
     from registry.models import AuditLog
@@ -160,8 +160,11 @@ def main(argv=None) -> int:
         started = time.perf_counter()
         posts = 0
         for start in range(0, len(ids), per_post):
-            response = client.post(changelist, {"action": "approve_decisions", "_selected_action": ids[start:start + per_post],
-                                                "confirm": "yes", "reason": "bench"})
+            batch = ids[start:start + per_post]
+            # The token the confirmation page would carry (rendering that page is not what is measured).
+            token = confirm_token(user=user, action="approve_decisions", ids=batch)
+            response = client.post(changelist, {"action": "approve_decisions", "_selected_action": batch,
+                                                "confirm": "yes", "confirm_token": token, "reason": "bench"})
             assert response.status_code == 302, response.status_code
             posts += 1
         admin_s = time.perf_counter() - started

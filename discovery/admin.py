@@ -6,10 +6,11 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 
 from discovery import names, selectors
-from discovery.models import CatalogFetchRun, MatchStatus, OpenRouterModel
+from discovery.models import CatalogFetchRun, MatchStatus, OpenRouterAlias, OpenRouterModel
 from discovery.services import openrouter_add_matched, openrouter_reject_match
 from llmops.lib.admin_actions import Effect, Result, confirmed_action
 from llmops.lib.admin_base import ReadOnlyAdmin
+from llmops.lib.admin_display import text_block
 from registry.services import Actor
 
 REJECTABLE = {MatchStatus.NEW, MatchStatus.UNMATCHED, MatchStatus.AMBIGUOUS, MatchStatus.MATCHED}
@@ -150,6 +151,20 @@ class OpenRouterModelAdmin(ReadOnlyAdmin):
 
 @admin.register(CatalogFetchRun)
 class CatalogFetchRunAdmin(ReadOnlyAdmin):
-    list_display = ("started_at", "finished_at", "status", "count", "new", "source", "error")
+    list_display = ("started_at", "finished_at", "status", "count", "new", "aliases", "skipped", "source", "error")
     list_filter = ("status",)
+    show_full_result_count = False
+    readonly_fields = ("skipped_entries_display",)
+    fields = ("source", "started_at", "finished_at", "status", "count", "new", "aliases", "skipped",
+              "skipped_entries_display", "error")
+
+    @admin.display(description="skipped entries")
+    def skipped_entries_display(self, obj):
+        return text_block("\n".join(obj.skipped_entries or []))
+
+
+@admin.register(OpenRouterAlias)
+class OpenRouterAliasAdmin(ReadOnlyAdmin):
+    list_display = ("alias_id", "target_id", "target_name", "name", "first_seen_at", "last_seen_at")
+    search_fields = ("alias_id", "target_id")
     show_full_result_count = False

@@ -29,6 +29,7 @@ from llmops.lib.dates import parse_iso
 SKIP_NOT_TEXT = "not-text-output"
 SKIP_ROUTER = "router"
 SKIP_EXPIRED = "expired"
+SKIP_ALIAS = "alias"  # a router alias (~org/family-latest): a name for another entry, not a model
 
 BASE_CONFIDENCE = {"id": 0.97, "hf": 0.95, "canonical": 0.93}
 METHOD_BY_SOURCE = {"id": "normalized-name", "hf": "hugging-face-id", "canonical": "canonical-slug"}
@@ -128,6 +129,8 @@ class MatchResult:
 
 def skip_reason(entry: CatalogEntry, *, as_of: datetime | None = None) -> str | None:
     """Why an entry is not a text-generation benchmark candidate, from its own fields."""
+    if entry.openrouter_id.startswith("~"):
+        return SKIP_ALIAS
     org, _ = names.split_org(names.strip_variant(entry.openrouter_id).lower())
     if org == "openrouter" or entry.prompt_price.strip() == "-1":
         return SKIP_ROUTER  # openrouter/auto and friends: pricing -1 means "routed"

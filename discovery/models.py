@@ -94,6 +94,11 @@ class CatalogFetchRun(Document):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
     count = models.IntegerField(default=0)
     new = models.IntegerField(default=0)
+    # Router aliases read (stored apart, in openrouter_aliases), and malformed entries skipped:
+    # how many, and the first of them named ("data[12] (org/model): why").
+    aliases = models.IntegerField(default=0)
+    skipped = models.IntegerField(default=0)
+    skipped_entries = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True, default="")
 
     class Meta:
@@ -103,3 +108,26 @@ class CatalogFetchRun(Document):
 
     def __str__(self):
         return f"OpenRouter fetch {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class OpenRouterAlias(Document):
+    """A router alias of the catalog (`~anthropic/claude-sonnet-latest`): not a model but a name for
+    whichever model it routes to now. `target_id` is that model's OpenRouter ID, or "" when the
+    catalog did not say (an unresolved alias). Never matched, never added to the registry."""
+
+    alias_id = models.CharField(max_length=255, unique=True)
+    target_id = models.CharField(max_length=255, blank=True, default="")
+    target_name = models.CharField(max_length=255, blank=True, default="")
+    name = models.CharField(max_length=255, blank=True, default="")
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        db_table = "openrouter_aliases"
+        verbose_name = "OpenRouter router alias"
+        verbose_name_plural = "OpenRouter router aliases"
+        ordering = ("alias_id",)
+
+    def __str__(self):
+        return f"{self.alias_id} → {self.target_id or '(unresolved)'}"

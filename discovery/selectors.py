@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 
 from discovery import names
 from discovery.matching import CatalogEntry, ProviderCatalog
-from discovery.models import CatalogFetchRun, MatchStatus, OpenRouterModel
+from discovery.models import CatalogFetchRun, MatchStatus, OpenRouterAlias, OpenRouterModel
 from lifecycle.models import ProviderCatalogEntry, ProviderCatalogSync
 
 
@@ -254,3 +254,8 @@ def discovery_new_models_folded(*, since: datetime | None = None, as_of: datetim
             rows = rows.filter(first_seen_at__lte=as_of)
         folded = discovery_folded(rows=rows)
     return sorted((g for g in folded if g.status in AWAITING), key=_report_order)
+
+
+def router_aliases():
+    """The catalog's router aliases with what they route to (unresolved ones first)."""
+    return OpenRouterAlias.objects.order_by("target_id", "alias_id").only("alias_id", "target_id", "last_seen_at")

@@ -2,8 +2,10 @@
 
 Every function takes `as_of` (the caller's clock) and keyword-only arguments. Catalog
 writes never delete: absence shows as a stale `last_seen_at`. A fetch validates the whole
-response before writing anything, so a failed or garbled fetch leaves the stored catalog
-exactly as it was and is recorded as a failed run with the reason.
+response before writing anything (malformed entries are skipped and named on the run, a
+structurally broken response is refused whole), so a failed or garbled fetch leaves the
+stored catalog exactly as it was. Every fetch and sync run is settled — `complete`, `partial`
+or `failed` with its error — whatever goes wrong, so none is ever left `running`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.utils import timezone
 
 from discovery import catalog_files, listers, llm, names, selectors
 from discovery.matching import Match, Matcher, MatchResult
-from discovery.models import CatalogFetchRun, MatchStatus, OpenRouterModel
+from discovery.models import CatalogFetchRun, MatchStatus, OpenRouterAlias, OpenRouterModel
 from lifecycle.models import ProviderCatalogEntry, ProviderCatalogSync
 from llmops.lib import http
 from llmops.lib.llm import llm_client
@@ -45,6 +47,20 @@ def _now(as_of):
 def _safe(text: str) -> str:
     """Error text (partly provider-written, untrusted) as stored on run records: redacted, capped."""
     return sanitize_text(text or "", MAX_ERROR_CHARS)
+
+
+def _kept_skips(skipped: list[str]) -> list[str]:
+    return [sanitize_text(entry, 300) for entry in skipped[:catalog_files.MAX_KEPT_SKIPS]]
+
+
+def _settle_failed(model, pk, exc: BaseException) -> None:
+    """Mark a run record failed with `exc` (an unexpected error: the caller re-raises it). Never
+    raises itself: the database may be what failed, and the original error matters more."""
+    try:
+        model.objects.filter(pk=pk, status=model.Status.RUNNING).update(
+            status=model.Status.FAILED, finished_at=timezone.now(), error=_safe(f"{type(exc).__name__}: {exc}"))
+    except Exception:
+        logger.exception("could not mark %s %s failed", model.__name__, pk)
 
 
 # --- OpenRouter catalog ------------------------------------------------------------------
@@ -97,34 +113,77 @@ def openrouter_catalog_store(*, items: list[dict], as_of: datetime) -> tuple[int
                         row.save(force_insert=True)
                         created += 1
                     except IntegrityError:
-                        pass
+                        # Inserted by the concurrent fetch meanwhile; anything else is a real error.
+                        if not OpenRouterModel.objects.filter(openrouter_id=row.openrouter_id).exists():
+                            raise
     return len(by_id), created
+
+
+def openrouter_aliases_store(*, aliases: list[dict], as_of: datetime) -> int:
+    """Upsert router aliases by alias_id with what they route to now; returns how many are new."""
+    existing = {row.alias_id: row for row in OpenRouterAlias.objects.filter(
+        alias_id__in=[a["alias_id"] for a in aliases])}
+    new_rows = []
+    for alias in aliases:
+        fields = {"target_id": alias["target_id"], "target_name": alias["target_name"], "name": alias["name"],
+                  "raw": alias["raw"], "last_seen_at": as_of}
+        row = existing.get(alias["alias_id"])
+        if row is None:
+            new_rows.append(OpenRouterAlias(alias_id=alias["alias_id"], first_seen_at=as_of, **fields))
+        else:
+            for key, value in fields.items():
+                setattr(row, key, value)
+    if existing:
+        OpenRouterAlias.objects.bulk_update(list(existing.values()), ["target_id", "target_name", "name", "raw",
+                                                                      "last_seen_at"], batch_size=200)
+    for row in new_rows:
+        try:
+            row.save(force_insert=True)
+        except IntegrityError:
+            # A concurrent fetch stored it first; anything else is a real error.
+            if not OpenRouterAlias.objects.filter(alias_id=row.alias_id).update(last_seen_at=as_of):
+                raise
+    return len(new_rows)
 
 
 def openrouter_fetch(*, as_of: datetime | None = None, file: str | None = None, url: str | None = None,
                      http_options: dict | None = None) -> CatalogFetchRun:
-    """Fetch (or load) the catalog, validate all of it, then upsert; one run record either way."""
+    """Fetch (or load) the catalog, validate each entry, then upsert; one run record either way.
+
+    A bad document (HTTP error, not JSON, not UTF-8, no valid entry) gives a failed run and
+    writes nothing else; any other error marks the run failed too, then propagates.
+    """
     as_of = _now(as_of)
     url = url or settings.OPENROUTER_MODELS_URL
     run = CatalogFetchRun.objects.create(source=f"file:{file}" if file else http.redact_url(url),
                                          started_at=as_of, status=CatalogFetchRun.Status.RUNNING)
     try:
         if file:
-            items = catalog_files.openrouter_catalog_load(file)
+            read = catalog_files.openrouter_catalog_load(file)
         else:
             headers = {"Authorization": f"Bearer {settings.OPENROUTER_API_KEY}"} if settings.OPENROUTER_API_KEY else {}
-            items = catalog_files.openrouter_catalog_validate(
+            read = catalog_files.openrouter_catalog_validate(
                 http.http_get_json(url, headers=headers, **(http_options or {})))
-        count, new = openrouter_catalog_store(items=items, as_of=as_of)
+        count, new = openrouter_catalog_store(items=read.entries, as_of=as_of)
+        openrouter_aliases_store(aliases=read.aliases, as_of=as_of)
     except (http.HttpError, catalog_files.CatalogInvalid) as exc:
+        skipped = exc.errors if isinstance(exc, catalog_files.CatalogInvalid) else []
         CatalogFetchRun.objects.filter(pk=run.pk).update(
-            status=CatalogFetchRun.Status.FAILED, finished_at=timezone.now(), error=_safe(str(exc)))
+            status=CatalogFetchRun.Status.FAILED, finished_at=timezone.now(), error=_safe(str(exc)),
+            skipped=len(skipped), skipped_entries=_kept_skips(skipped))
         run.refresh_from_db()
         logger.warning("OpenRouter fetch failed: %s", run.error)
         return run
+    except BaseException as exc:
+        _settle_failed(CatalogFetchRun, run.pk, exc)
+        raise
     CatalogFetchRun.objects.filter(pk=run.pk).update(
-        status=CatalogFetchRun.Status.COMPLETE, finished_at=timezone.now(), count=count, new=new)
+        status=CatalogFetchRun.Status.COMPLETE, finished_at=timezone.now(), count=count, new=new,
+        aliases=len(read.aliases), skipped=len(read.skipped), skipped_entries=_kept_skips(read.skipped))
     run.refresh_from_db()
+    if read.skipped:
+        logger.warning("OpenRouter fetch skipped %d malformed entries: %s", len(read.skipped),
+                       "; ".join(read.skipped[:5]))
     return run
 
 
@@ -142,9 +201,19 @@ class SyncReport:
 
 def provider_catalog_store(*, provider: str, listing: listers.Listing, as_of: datetime, source: str
                            ) -> ProviderCatalogSync:
-    """Record one provider's listing: upsert IDs (never delete) and the sync's status."""
+    """Record one provider's listing: upsert IDs (never delete) and the sync's status (failed, with
+    the error, if anything goes wrong while storing; the error then propagates)."""
     sync = ProviderCatalogSync.objects.create(provider=provider, source=source[:255], started_at=as_of,
                                               status=ProviderCatalogSync.Status.RUNNING)
+    try:
+        return _listing_store(sync, listing=listing, as_of=as_of)
+    except BaseException as exc:
+        _settle_failed(ProviderCatalogSync, sync.pk, exc)
+        raise
+
+
+def _listing_store(sync: ProviderCatalogSync, *, listing: listers.Listing, as_of: datetime) -> ProviderCatalogSync:
+    provider = sync.provider
     listed = {m["model_id"]: m for m in listing.models}
     existing = dict(ProviderCatalogEntry.objects.filter(provider=provider).values_list("model_id", "name"))
     new_rows = [ProviderCatalogEntry(provider=provider, model_id=mid, name=(m.get("name") or "")[:255],
@@ -159,10 +228,16 @@ def provider_catalog_store(*, provider: str, listing: listers.Listing, as_of: da
             label = (listed[mid].get("name") or "")[:255]
             if label and label != existing[mid]:
                 ProviderCatalogEntry.objects.filter(provider=provider, model_id=mid).update(name=label)
-    status = ProviderCatalogSync.Status.COMPLETE if listing.complete else ProviderCatalogSync.Status.PARTIAL
+    complete = listing.complete and not listing.skipped
+    status = ProviderCatalogSync.Status.COMPLETE if complete else ProviderCatalogSync.Status.PARTIAL
+    error = listing.error
+    if listing.skipped:
+        error = "; ".join(filter(None, [error, f"{len(listing.skipped)} malformed entries skipped, so absence "
+                                               "from this listing proves nothing"]))
     ProviderCatalogSync.objects.filter(pk=sync.pk).update(
-        status=status, complete=listing.complete, finished_at=timezone.now(), pages=listing.pages,
-        count=len(listed), new=len(new_rows), error=_safe(listing.error))
+        status=status, complete=complete, finished_at=timezone.now(), pages=listing.pages,
+        count=len(listed), new=len(new_rows), error=_safe(error), skipped=len(listing.skipped),
+        skipped_entries=_kept_skips(listing.skipped))
     sync.refresh_from_db()
     return sync
 
@@ -179,7 +254,8 @@ def provider_catalogs_sync(*, as_of: datetime | None = None, providers: list[str
                 continue
             listing = listers.Listing(provider=name, complete=body["complete"], pages=1,
                                       models=[{"model_id": m["model_id"], "name": m["name"]} for m in body["models"]],
-                                      error="" if body["complete"] else "file marks this listing partial")
+                                      skipped=body["skipped"],
+                                      error="" if body["complete"] or body["skipped"] else "file marks this listing partial")
             report.syncs.append(provider_catalog_store(provider=name, listing=listing, as_of=as_of,
                                                        source=f"file:{file}"))
         return report

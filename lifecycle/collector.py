@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from django.conf import settings
 
 from lifecycle import selectors
-from lifecycle.snapshots import ErrorGroup, ModelSnapshot, ProviderContext, SnapshotSet
+from lifecycle.snapshots import MAX_WINDOW_HOURS, ErrorGroup, ModelSnapshot, ProviderContext, SnapshotSet
 from lifecycle.taxonomy import annotate_snapshot, dominant_class, normalize_message
 from llmops.lib.text import sanitize_text
 from registry.selectors import registry_states
@@ -135,8 +135,8 @@ def collect_snapshots(
     if as_of.tzinfo is None:
         raise ValueError("as_of must be timezone-aware")
     window_hours = int(window_hours or settings.SIGNAL_WINDOW_HOURS)
-    if window_hours <= 0:
-        raise ValueError("window_hours must be positive")
+    if not 0 < window_hours <= MAX_WINDOW_HOURS:
+        raise ValueError(f"window_hours must be between 1 and {MAX_WINDOW_HOURS}, got {window_hours}")
     since = as_of - timedelta(hours=window_hours)
     floor = min(since, as_of - timedelta(hours=lookback_hours or STREAK_LOOKBACK_HOURS))
 

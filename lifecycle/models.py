@@ -146,6 +146,9 @@ class ProviderCatalogSync(Document):
     pages = models.IntegerField(default=0)
     count = models.IntegerField(default=0)
     new = models.IntegerField(default=0)
+    # Malformed entries of the listing that were skipped (a listing with any is partial).
+    skipped = models.IntegerField(default=0)
+    skipped_entries = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True, default="")
 
     class Meta:
@@ -155,3 +158,20 @@ class ProviderCatalogSync(Document):
 
     def __str__(self):
         return f"{self.provider} sync {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class DemoRow(Document):
+    """A row seed_demo wrote (table label + primary key): what it may replace or delete on a rerun,
+    and how it tells a demo database from one holding real history. Kept apart so the runner's
+    collections get no field of ours."""
+
+    table = models.CharField(max_length=64)
+    row_id = models.CharField(max_length=24)
+    seeded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "demo_rows"
+        constraints = [models.UniqueConstraint(fields=["table", "row_id"], name="demo_rows_table_row_uniq")]
+
+    def __str__(self):
+        return f"{self.table} {self.row_id}"

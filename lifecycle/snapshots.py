@@ -13,10 +13,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from llmops.lib.dates import iso_utc, parse_iso
+from llmops.lib.dates import iso_utc, moment_refusal, parse_iso
 
 FORMAT = "llmops-snapshots/1"
 CATALOG_STATES = ("complete", "partial", "none")
+# The longest signal window, collected or read from a file (SIGNAL_WINDOW_HOURS' maximum): a year.
+MAX_WINDOW_HOURS = 8760
 
 
 class SnapshotFormatError(ValueError):
@@ -134,6 +136,39 @@ def _int(value: Any, *, where: str, default: int | None = None) -> int | None:
     return value
 
 
+def _bool(entry: dict, key: str, default: bool, *, where: str) -> bool:
+    """A true/false field; the string "false" (which bool() reads as true) is an error, not a guess."""
+    value = entry.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise SnapshotFormatError(f"{where}.{key}: expected true or false, got {value!r}")
+    return value
+
+
+def _optional_text(entry: dict, key: str, *, where: str) -> str | None:
+    value = entry.get(key)
+    if value is not None and not isinstance(value, str):
+        raise SnapshotFormatError(f"{where}.{key}: expected a string or null, got {value!r}")
+    return value
+
+
+def _list(entry: dict, key: str, *, where: str) -> list:
+    value = entry.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise SnapshotFormatError(f"{where}.{key}: expected a list, got {type(value).__name__} {value!r:.40}")
+    return value
+
+
+def _window(value: Any, *, where: str) -> int:
+    hours = _int(value, where=where)
+    if not 1 <= hours <= MAX_WINDOW_HOURS:
+        raise SnapshotFormatError(f"{where}: expected 1 to {MAX_WINDOW_HOURS} hours, got {hours}")
+    return hours
+
+
 def _group(data: Any, *, where: str) -> ErrorGroup:
     if not isinstance(data, dict):
         raise SnapshotFormatError(f"{where}: expected an object")
@@ -187,6 +222,9 @@ def parse_snapshot(data: Any, *, source: str = "<data>") -> SnapshotSet:
     as_of = parse_datetime(data["as_of"], where=f"{source}: as_of")
     if as_of is None:
         raise SnapshotFormatError(f"{source}: 'as_of' is empty")
+    # A replay writes nothing, so a future as_of is allowed; year 1 or 9999 is not a moment.
+    if refusal := moment_refusal(as_of, what="as_of", writing=False):
+        raise SnapshotFormatError(f"{source}: {refusal}")
     providers_raw = data.get("providers", {})
     if not isinstance(providers_raw, dict):
         raise SnapshotFormatError(f"{source}: 'providers' must be an object")
@@ -221,6 +259,7 @@ def parse_snapshot(data: Any, *, source: str = "<data>") -> SnapshotSet:
     if not isinstance(models_raw, list):
         raise SnapshotFormatError(f"{source}: 'models' must be a list")
     models = []
+    seen: dict[tuple[str, str], int] = {}
     for index, entry in enumerate(models_raw):
         where = f"{source}: models[{index}]"
         if not isinstance(entry, dict):
@@ -228,22 +267,27 @@ def parse_snapshot(data: Any, *, source: str = "<data>") -> SnapshotSet:
         for key in ("provider", "model_id"):
             if not isinstance(entry.get(key), str) or not entry[key]:
                 raise SnapshotFormatError(f"{where}: missing or empty '{key}'")
+            if any(ord(ch) < 32 or ord(ch) == 127 for ch in entry[key]):
+                raise SnapshotFormatError(f"{where}.{key}: {entry[key]!r} contains control characters")
+        key = (entry["provider"], entry["model_id"])
         where = f"{source}: models[{index}] ({entry['provider']}/{entry['model_id']})"
+        if key in seen:
+            # Two entries for one model would be two contradicting decisions about it.
+            raise SnapshotFormatError(f"{where}: duplicate of models[{seen[key]}] (one entry per model)")
+        seen[key] = index
         in_catalog = entry.get("in_provider_catalog")
         if in_catalog not in (True, False, None):
             raise SnapshotFormatError(f"{where}.in_provider_catalog: expected true, false or null")
-        errors = entry.get("errors") or []
-        warnings = entry.get("warnings") or []
-        if not isinstance(errors, list) or not isinstance(warnings, list):
-            raise SnapshotFormatError(f"{where}: 'errors' and 'warnings' must be lists")
+        errors = _list(entry, "errors", where=where)
+        warnings = _list(entry, "warnings", where=where)
         snapshot = ModelSnapshot(
             provider=entry["provider"],
             model_id=entry["model_id"],
-            enabled=bool(entry.get("enabled", True)),
-            deprecated=bool(entry.get("deprecated", False)),
-            deprecation_date=entry.get("deprecation_date"),
-            successor_model=entry.get("successor_model"),
-            window_hours=_int(entry.get("window_hours"), where=f"{where}.window_hours"),
+            enabled=_bool(entry, "enabled", True, where=where),
+            deprecated=_bool(entry, "deprecated", False, where=where),
+            deprecation_date=_optional_text(entry, "deprecation_date", where=where),
+            successor_model=_optional_text(entry, "successor_model", where=where),
+            window_hours=_window(entry.get("window_hours"), where=f"{where}.window_hours"),
             runs=_int(entry.get("runs"), where=f"{where}.runs"),
             successes=_int(entry.get("successes"), where=f"{where}.successes"),
             last_success_at=parse_datetime(entry.get("last_success_at"), where=f"{where}.last_success_at"),
@@ -251,7 +295,7 @@ def parse_snapshot(data: Any, *, source: str = "<data>") -> SnapshotSet:
             warnings=[_group(w, where=f"{where}.warnings[{i}]") for i, w in enumerate(warnings)],
             in_provider_catalog=in_catalog,
             streak_started_at=parse_datetime(entry.get("streak_started_at"), where=f"{where}.streak_started_at"),
-            registered=bool(entry.get("registered", True)),
+            registered=_bool(entry, "registered", True, where=where),
         )
         if snapshot.successes > snapshot.runs:
             raise SnapshotFormatError(f"{where}: successes ({snapshot.successes}) > runs ({snapshot.runs})")

@@ -44,7 +44,7 @@ class Config:
             return False
         raise ImproperlyConfigured(f"{name}: expected a boolean (true/false/1/0), got {value!r}")
 
-    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+    def int(self, name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
         value = self.raw(name, "")
         if value == "":
             return default
@@ -54,6 +54,8 @@ class Config:
             raise ImproperlyConfigured(f"{name}: expected an integer, got {value!r}") from None
         if minimum is not None and number < minimum:
             raise ImproperlyConfigured(f"{name}: must be >= {minimum}, got {number}")
+        if maximum is not None and number > maximum:
+            raise ImproperlyConfigured(f"{name}: must be <= {maximum}, got {number}")
         return number
 
     def float(self, name: str, default: float, *, minimum: float | None = None,

@@ -129,7 +129,7 @@ BENCHMARK_RESULTS_COLLECTION = cfg.identifier("BENCHMARK_RESULTS_COLLECTION", "b
 BENCHMARK_ERRORS_COLLECTION = cfg.identifier("BENCHMARK_ERRORS_COLLECTION", "benchmark_errors")
 
 # --- signals -----------------------------------------------------------------------
-SIGNAL_WINDOW_HOURS = cfg.int("SIGNAL_WINDOW_HOURS", 168, minimum=1)
+SIGNAL_WINDOW_HOURS = cfg.int("SIGNAL_WINDOW_HOURS", 168, minimum=1, maximum=8760)  # lifecycle MAX_WINDOW_HOURS
 # No result and no error from a provider (or the fleet) for this long: the runner is silent, and
 # nothing is concluded about those models until it writes again (lifecycle/silence.py).
 RUNNER_SILENCE_HOURS = cfg.int("RUNNER_SILENCE_HOURS", 6, minimum=1)
@@ -167,6 +167,18 @@ OPERATOR_MAX_AUTO_PER_PROVIDER = cfg.int("OPERATOR_MAX_AUTO_PER_PROVIDER", 3, mi
 OPERATOR_RECHECK_HOURS = cfg.int("OPERATOR_RECHECK_HOURS", 72, minimum=1)
 # A human verdict holds a proposal on the same evidence this long; after it, the question reopens for a human.
 OPERATOR_VERDICT_TTL_DAYS = cfg.int("OPERATOR_VERDICT_TTL_DAYS", 14, minimum=1)
+# The operator lock is a lease its pass renews as it works (operator_app.locking): a killed pass
+# blocks the next one for this long at most. It must outlast the longest step between two
+# renewals, one LLM call with its retries.
+OPERATOR_LOCK_LEASE = cfg.int("OPERATOR_LOCK_LEASE", 300, minimum=30)
+# (+2: the SDK's retries, the call itself, and the one retry without temperature a reasoning model may need.)
+if OPERATOR_LOCK_LEASE < OPERATOR_LLM_TIMEOUT * (OPERATOR_LLM_MAX_RETRIES + 2):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"OPERATOR_LOCK_LEASE ({OPERATOR_LOCK_LEASE}s) must be at least OPERATOR_LLM_TIMEOUT x "
+        f"(OPERATOR_LLM_MAX_RETRIES + 2) = {OPERATOR_LLM_TIMEOUT * (OPERATOR_LLM_MAX_RETRIES + 2):.0f}s: a pass "
+        "renews its lease between LLM calls, so one call with its retries must not outlast it")
 
 # --- discovery ---------------------------------------------------------------------
 OPENROUTER_MODELS_URL = cfg.url(
@@ -212,8 +224,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = cfg.int("CELERY_TASK_TIME_LIMIT", 3600, minimum=10)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-# Periodic jobs never overlap: each takes a Redis lock that expires after this many seconds.
-JOB_LOCK_TTL = cfg.int("JOB_LOCK_TTL", 3 * 3600, minimum=10)
+# Periodic jobs never overlap: each takes a Redis lock that expires after this many seconds. A
+# worker killed at the hard time limit never releases its lock, so the lock must not outlive
+# the limit by much (the next run would be skipped for nothing), nor expire before it (a run
+# still going could overlap the next).
+JOB_LOCK_TTL = cfg.int("JOB_LOCK_TTL", CELERY_TASK_TIME_LIMIT + 60, minimum=10)
+if not CELERY_TASK_TIME_LIMIT <= JOB_LOCK_TTL <= CELERY_TASK_TIME_LIMIT + 600:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"JOB_LOCK_TTL ({JOB_LOCK_TTL}s) must be between CELERY_TASK_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT}s) and "
+        f"CELERY_TASK_TIME_LIMIT + 600: shorter lets a run still going overlap the next, longer makes a killed "
+        "run block the next ones for nothing")
 
 
 def _cron(name: str, default: str) -> crontab:

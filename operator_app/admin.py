@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from llmops.lib.admin_actions import Effect, Result, confirmed_action
 from llmops.lib.admin_base import ReadOnlyAdmin
 from llmops.lib.admin_display import age, key_values, pretty_json, text_block
+from llmops.lib.text import redact, redact_json
 from operator_app.admin_display import evidence_html, held_table
 from operator_app.models import Decision, OperatorRun
 from operator_app.services import decisions_approve, decisions_reject
@@ -208,15 +209,16 @@ class DecisionAdmin(ReadOnlyAdmin):
 
     @admin.display(description="reasoning")
     def reasoning_display(self, obj):
-        return text_block(obj.reasoning)
+        # Stored redacted; redacted again so rows older than a redaction rule are covered too.
+        return text_block(redact(obj.reasoning or ""))
 
     @admin.display(description="evidence")
     def evidence_display(self, obj):
-        return evidence_html(obj.evidence)
+        return evidence_html(redact_json(obj.evidence))
 
     @admin.display(description="evidence (raw)")
     def evidence_raw(self, obj):
-        return pretty_json(obj.evidence)
+        return pretty_json(redact_json(obj.evidence))
 
     @admin.display(description="proposed change")
     def proposed_change_display(self, obj):

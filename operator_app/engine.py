@@ -10,8 +10,10 @@
   duplicates, the model_status.operator_decision mirror;
 - auto-execute: the allowed decisions, through the audited change service.
 
-`dry_run` writes nothing and executes nothing. A non-dry pass holds a database lock, so
-two passes at once cannot create duplicate decisions.
+`dry_run` writes nothing and executes nothing. A non-dry pass holds a database lease
+(operator_app.locking) and renews it at every checkpoint (each stage, each LLM batch, each
+executed decision), so two passes at once cannot create duplicate decisions and a killed pass
+blocks the next one for one lease at most.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from lifecycle.services import model_status_write
 from lifecycle.snapshots import SnapshotSet
 from lifecycle.taxonomy import annotate_snapset
 from llmops.lib.dates import iso_utc
+from llmops.lib.text import sanitize_text
 from operator_app import policy as policy_mod
 from operator_app.answers import AnswerCache, llm_budget_left
 from operator_app.llm import OperatorLLM, llm_cost
@@ -381,13 +384,17 @@ def operator_run(*, as_of=None, providers=None, model_keys=None, dry_run=False, 
         _run_stages(report, snapset=snapset, providers=providers, model_keys=model_keys, progress=progress, llm=llm)
         _run_fill(run, report)
         return report
-    with operator_lock():
+    with operator_lock() as lease:
         run.save()
         try:
-            _run_stages(report, snapset=snapset, providers=providers, model_keys=model_keys, progress=progress, llm=llm)
-        except Exception as exc:
+            lease.attach(run)
+            _run_stages(report, snapset=snapset, providers=providers, model_keys=model_keys,
+                        progress=_renewing(progress, lease), llm=llm, lease=lease)
+        except BaseException as exc:
+            # Any end but success is recorded (a KeyboardInterrupt too): never left `running`.
             _run_fill(run, report)
-            run.status, run.error, run.finished_at = OperatorRun.Status.FAILED, f"{type(exc).__name__}: {exc}", timezone.now()
+            run.status, run.finished_at = OperatorRun.Status.FAILED, timezone.now()
+            run.error = sanitize_text(f"{type(exc).__name__}: {exc}", limit=2000)
             run.save()
             raise
         _run_fill(run, report)
@@ -406,8 +413,24 @@ def _registry_overlay(snapset: SnapshotSet) -> None:
             snapshot.enabled = enabled[snapshot.key]
 
 
-def _run_stages(report: RunReport, *, snapset, providers, model_keys, progress, llm) -> None:
-    """collect → decide → persist → execute, each timed into report.timings (a dry run stops after deciding)."""
+def _renewing(progress, lease):
+    """The progress callback, renewing the lease on the way (the LLM reports after every batch)."""
+    def report(*args, **kwargs):
+        lease.renew()
+        if progress:
+            progress(*args, **kwargs)
+    return report
+
+
+class _NoLease:
+    def renew(self, *, force: bool = False) -> None:
+        pass
+
+
+def _run_stages(report: RunReport, *, snapset, providers, model_keys, progress, llm, lease=None) -> None:
+    """collect → decide → persist → execute, each timed into report.timings (a dry run stops after deciding).
+    `lease` is renewed between stages and steps; before each writing stage it must still be ours."""
+    lease = lease or _NoLease()
     stage = _Stopwatch(report.timings)
     as_of = report.as_of
     verdicts = holds = answer_cache = budget_usd = None
@@ -425,6 +448,7 @@ def _run_stages(report: RunReport, *, snapset, providers, model_keys, progress, 
             if report.llm_enabled:
                 answer_cache = AnswerCache(as_of=as_of, write=not report.dry_run)
                 budget_usd = llm_budget_left(as_of=as_of)
+    lease.renew()
     report.proposals = decide_snapset(snapset=snapset, as_of=as_of, use_llm=report.llm_enabled, report=report,
                                       progress=progress, llm=llm, verdicts=verdicts, holds=holds,
                                       answer_cache=answer_cache, budget_usd=budget_usd)
@@ -432,6 +456,7 @@ def _run_stages(report: RunReport, *, snapset, providers, model_keys, progress, 
     if report.dry_run:
         return
     run = report.run
+    lease.renew(force=True)  # still ours, with a whole lease ahead, before anything is written
     with stage("persist"):
         persisted = decisions_persist(run=run, proposals=report.proposals, as_of=as_of, providers=providers)
         report.decisions_created = len(persisted.created)
@@ -445,11 +470,13 @@ def _run_stages(report: RunReport, *, snapset, providers, model_keys, progress, 
         # now start with it, so the mirror rewrites only what execution changed.
         model_status_write(snapset=snapset, verdicts=report.classifier_verdicts,
                            operator_decisions={key: decision_mirror_doc(d) for key, d in persisted.by_key.items()})
+    lease.renew(force=True)
     with stage("execute"):
         report.resumed = decisions_resume(run=run)
         allowed = [persisted.by_key[p.key] for p in report.proposals if p.policy.auto_execute and p.key in persisted.by_key]
         by_decision = {p.decision_id: p for p in report.proposals if p.decision_id}
         for decision in allowed:
+            lease.renew()
             # One at a time, marking each proposal as it goes: if the database fails midway,
             # the failed run's record still counts what this pass did execute.
             for outcome in decisions_auto_execute(decisions=[decision], run=run):

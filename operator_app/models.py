@@ -15,6 +15,9 @@ class OperatorRun(Document):
         RUNNING = "running"
         SUCCEEDED = "succeeded"
         FAILED = "failed"
+        # Its pass died (killed, hung) without recording an end: settled by the pass that took the
+        # lapsed lock over, or by manage.py operator_unlock.
+        ABANDONED = "abandoned"
 
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -182,17 +185,20 @@ class LLMAnswer(Document):
 
 
 class OperatorLock(Document):
-    """A named lock row that keeps two operator passes from running at once.
+    """A named lease that keeps two operator passes from running at once (operator_app.locking).
 
     Works on every backend without Redis (management commands must run without it):
-    taking the lock is an insert guarded by the unique name; a lock past `expires_at`
-    (its holder died) is taken over with a conditional update.
+    taking the lock is an insert guarded by the unique name; the holder renews `expires_at`
+    while it works; a lease past `expires_at` (its holder died) is taken over with a
+    conditional update and the run named by `run_ref` is marked abandoned.
     """
 
     name = models.CharField(max_length=64)
     holder = models.CharField(max_length=64)
     acquired_at = models.DateTimeField(default=timezone.now)
+    renewed_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
+    run_ref = models.CharField(max_length=24, blank=True, default="")
 
     class Meta:
         db_table = "operator_locks"

@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Count, Q
 
-from discovery.models import MatchStatus
+from discovery.models import CatalogFetchRun, MatchStatus
 from discovery.selectors import discovery_new_models_folded
-from lifecycle.models import ModelStatus
+from lifecycle.models import ModelStatus, ProviderCatalogSync
 from lifecycle.selectors import runner_last_rows
 from lifecycle.silence import RunnerSilence, runner_silence_find
 from llmops.lib.admin_display import age
@@ -40,6 +40,7 @@ LIST_LIMIT = 50
 # Candidate commands shown per ambiguous new model (discovery_report lists them all).
 PICKS_SHOWN = 3
 TEXT_LIMIT = 400
+MAX_DAYS = 3660  # ten years: the longest period a report covers
 
 
 class ReportError(Exception):
@@ -280,6 +281,23 @@ def _held(*, since, as_of) -> list[dict]:
     return out
 
 
+def _catalog_runs(*, since, as_of) -> list[dict]:
+    """OpenRouter fetches and provider catalog syncs of the period that failed or skipped
+    malformed entries (a catalog that lost entries must not pass unnoticed)."""
+    noteworthy = Q(status="failed") | Q(skipped__gt=0)
+    fields = ("pk", "started_at", "status", "skipped", "skipped_entries", "error")
+    rows = [("OpenRouter catalog", run) for run in CatalogFetchRun.objects.filter(
+        noteworthy, started_at__gte=since, started_at__lte=as_of).order_by("-started_at").only(*fields)[:LIST_LIMIT]]
+    rows += [(f"{sync.provider} catalog", sync) for sync in ProviderCatalogSync.objects.filter(
+        noteworthy, started_at__gte=since, started_at__lte=as_of).order_by("-started_at").only(
+        "provider", *fields)[:LIST_LIMIT]]
+    return [
+        {"what": what, "at": run.started_at, "status": run.status, "skipped": run.skipped,
+         "detail": display_text(run.error if run.status == "failed" else "; ".join(run.skipped_entries[:3]), 300)}
+        for what, run in sorted(rows, key=lambda pair: pair[1].started_at, reverse=True)
+    ]
+
+
 def _runs(*, since, as_of) -> dict:
     runs = list(
         OperatorRun.objects.filter(started_at__gte=since, started_at__lte=as_of).only(
@@ -293,10 +311,11 @@ def _runs(*, since, as_of) -> dict:
         if isinstance(run.fallback_reasons, dict):
             for reason, n in run.fallback_reasons.items():
                 reasons[display_text(reason, 200)] += n if isinstance(n, int) else 1
+    # An abandoned run (its pass was killed) failed as much as one that recorded its error.
     failed = [
-        {"started_at": run.started_at, "error": display_text(run.error, 300),
+        {"started_at": run.started_at, "status": run.status, "error": display_text(run.error, 300),
          "url": _admin_url(f"operator_app/operatorrun/{run.pk}/change/")}
-        for run in runs if run.status == OperatorRun.Status.FAILED
+        for run in runs if run.status in (OperatorRun.Status.FAILED, OperatorRun.Status.ABANDONED)
     ]
     return {
         "count": len(runs),
@@ -365,14 +384,15 @@ def _fleet() -> list[tuple[str, int]]:
 
 def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
     """Everything the templates need for the `days` days up to `as_of` (a template context)."""
-    if days < 1:
-        raise ReportError(f"--days must be at least 1 (got {days})")
+    if not 1 <= days <= MAX_DAYS:
+        raise ReportError(f"--days must be at least 1 and at most {MAX_DAYS} (got {days})")
     since = as_of - timedelta(days=days)
     auto_actions = _auto_actions(since=since, as_of=as_of)
     suggestions, pending_total, pending_new = _suggestions(since=since, as_of=as_of)
     provider_issues = _provider_issues(since=since, as_of=as_of)
     failed_changes = _failed_changes(since=since, as_of=as_of)
     new_models, new_total, new_by_status, new_rest = _new_models(since=since, as_of=as_of)
+    catalog_runs = _catalog_runs(since=since, as_of=as_of)
     runs = _runs(since=since, as_of=as_of)
     job_failures = _job_failures(since=since, as_of=as_of)
     held = _held(since=since, as_of=as_of)
@@ -391,6 +411,10 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
     warnings += [job["overdue_text"] for job in jobs if job["overdue"]]
     warnings += [f"scheduled job {job['entry']} still running since {job['last_started']:%Y-%m-%d %H:%M} UTC, "
                  "past the task time limit" for job in jobs if job["stuck"]]
+    if failed_catalogs := sum(1 for r in catalog_runs if r["status"] == "failed"):
+        warnings.append(f"{failed_catalogs} failed catalog fetch(es)/sync(s)")
+    if skipped_entries := sum(r["skipped"] for r in catalog_runs if r["status"] != "failed"):
+        warnings.append(f"{skipped_entries} malformed catalog entries skipped")
     if runs["fallbacks"]:
         warnings.append(f"{runs['fallbacks']} LLM fallback(s) to the classifier")
     if runs["budget_exhausted"]:
@@ -423,6 +447,7 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
         "new_models_by_status": sorted(new_by_status.items()),
         "new_models_rest": new_rest,
         "new_models_url": _admin_url("discovery/openroutermodel/"),
+        "catalog_runs": catalog_runs,
         "runs": runs,
         "job_failures": job_failures,
         "jobs": jobs,

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from llmops.lib.admin_actions import Effect, Result, confirmed_action
 from llmops.lib.admin_base import ReadOnlyAdmin
 from llmops.lib.admin_display import pretty_json, text_block
+from llmops.lib.text import redact, redact_json
 from registry.models import AuditLog, RegisteredModel
 from registry.selectors import unattended_holds
 from registry.services import (
@@ -216,16 +217,17 @@ class AuditLogAdmin(ReadOnlyAdmin):
 
     @admin.display(description="before")
     def before_display(self, obj):
-        return pretty_json(obj.before)
+        return pretty_json(redact_json(obj.before))
 
     @admin.display(description="after")
     def after_display(self, obj):
-        return pretty_json(obj.after)
+        return pretty_json(redact_json(obj.after))
 
+    # An operator's reason quotes the decision's reasoning, itself partly provider text.
     @admin.display(description="reason")
     def reason_display(self, obj):
-        return text_block(obj.reason)
+        return text_block(redact(obj.reason or ""))
 
     @admin.display(description="error")
     def error_display(self, obj):
-        return text_block(obj.error)
+        return text_block(redact(obj.error or ""))

@@ -8,7 +8,14 @@ uses `iso_minutes`. Every timestamp read from outside (files, command lines) goe
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+
+# The moments a command may be asked about: none of our data is older than EARLIEST, and every
+# window or period subtracted from (or recheck added to) a moment stays far inside what a
+# datetime holds. A writing command may not run ahead of the clock beyond CLOCK_SKEW.
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def iso_utc(value: datetime | None, *, millis: bool = False) -> str | None:
@@ -49,6 +56,26 @@ def parse_iso(value) -> datetime | None:
     except ValueError:
         raise ValueError(f"invalid timestamp {value!r}") from None
     return _utc(parsed)
+
+
+def moment_refusal(moment: datetime, *, what: str, writing: bool, now: datetime | None = None) -> str | None:
+    """Why `moment` (from a command line or a file) cannot be used, or None.
+
+    Before 2000 or after year 9000 is never a real moment of this system. A command that writes
+    may not date its records in the future beyond the clock skew: decisions dated ahead of now
+    supersede the real ones and make every model look stale until the clock catches up.
+    """
+    shown = _utc(moment).replace(microsecond=0).isoformat().replace("+00:00", "Z")  # year 1 as 0001
+    if moment < EARLIEST:
+        return f"{what} {shown} is before {EARLIEST:%Y-%m-%d}: no benchmark data is that old"
+    if moment >= LATEST:
+        return f"{what} {shown} is after {LATEST:%Y}: not a moment this system can describe"
+    now = now or datetime.now(timezone.utc)
+    if writing and moment > now + CLOCK_SKEW:
+        return (f"{what} {shown} is in the future (now {iso_utc(now)}, allowed clock skew "
+                f"{CLOCK_SKEW.total_seconds() / 60:.0f} min): writing records dated ahead of the clock would "
+                "supersede the real ones; add --dry-run to look at that moment without writing")
+    return None
 
 
 def _utc(value: datetime) -> datetime:

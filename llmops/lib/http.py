@@ -91,7 +91,7 @@ class HttpResponse:
 def decode_json(content: bytes, *, url: str = "") -> Any:
     try:
         return json.loads(content)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:  # (nested absurdly deep)
         preview = content[:80].decode("utf-8", "replace").replace("\n", " ")
         raise BadJson(
             f"response from {redact_url(url)} is not valid JSON ({exc.__class__.__name__}: {exc}); "

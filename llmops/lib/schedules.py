@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from celery.schedules import crontab, schedule as interval
+from celery.schedules import crontab
+from celery.schedules import schedule as interval
 
 # Enough consecutive gaps to see the longest one of any cron that repeats within a week.
 GAPS_SAMPLED = 8

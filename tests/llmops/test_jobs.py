@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from django.contrib.auth.models import User
-from freezegun import freeze_time
 from django.test import Client
 from django.urls import reverse
+from freezegun import freeze_time
 
 from llmops.lib.locks import job_lock
 from llmops.lib.schedules import schedule_next, schedule_period, schedule_text

@@ -12,12 +12,17 @@ from django.utils import timezone
 from llmops.roles import OPERATORS, VIEWERS
 from operator_app.models import Decision
 from registry.models import AuditLog, RegisteredModel
+from tests.admin_confirm import confirm_action, confirm_as, page_token, submit
 from tests.operator_app.admin_support import SCRIPT, decisions_fixture, user_in
 
 CHANGELIST = reverse("admin:operator_app_decision_changelist")
 
 
 def _post_action(client, action, ids, **extra):
+    """The action's first POST (its confirmation page), or with confirm="yes" the submit of that
+    page, with the token it carries."""
+    if extra.pop("confirm", None) == "yes":
+        return confirm_action(client, CHANGELIST, action, ids, **extra)
     return client.post(CHANGELIST, {"action": action, "_selected_action": ids, **extra})
 
 
@@ -165,8 +170,9 @@ def test_it_executes_once_when_two_admins_approve_concurrently():
         try:
             client = Client()
             client.force_login(user)
+            token = page_token(client, CHANGELIST, "approve_decisions", ids)
             barrier.wait(5)
-            response = _post_action(client, "approve_decisions", ids, confirm="yes")
+            response = submit(client, CHANGELIST, ids, token)
             statuses.append(response.status_code)
         except Exception as exc:  # surfaced below
             errors.append(exc)
@@ -208,12 +214,13 @@ def test_it_requires_a_reason_to_reject(operator_client):
 @pytest.mark.django_db
 def test_it_denies_review_actions_to_viewers(client):
     decision = decisions_fixture(1)[0]
-    client.force_login(user_in(VIEWERS, "vera"))
+    viewer = user_in(VIEWERS, "vera")
+    client.force_login(viewer)
     listing = client.get(CHANGELIST)
     assert listing.status_code == 200
     assert listing.context["action_form"] is None  # no action offered
     for action in ("approve_decisions", "reject_decisions"):
-        _post_action(client, action, [decision.pk], confirm="yes", reason="x")
+        confirm_as(client, CHANGELIST, action, [decision.pk], user=viewer, reason="x")
     decision.refresh_from_db()
     assert decision.status == "pending"
     assert not AuditLog.objects.exists()
@@ -230,7 +237,7 @@ def test_it_needs_the_matching_permission_for_each_action(client):
     client.force_login(rejecter)
     choices = dict(client.get(CHANGELIST).context["action_form"].fields["action"].choices)
     assert "reject_decisions" in choices and "approve_decisions" not in choices
-    _post_action(client, "approve_decisions", [decision.pk], confirm="yes")
+    confirm_as(client, CHANGELIST, "approve_decisions", [decision.pk], user=rejecter)
     decision.refresh_from_db()
     assert decision.status == "pending"
 

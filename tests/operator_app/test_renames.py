@@ -15,6 +15,7 @@ from llmops.roles import OPERATORS
 from operator_app.models import Decision
 from operator_app.renames import catalog_extensions, successor_find
 from registry.models import AuditLog, RegisteredModel
+from tests.admin_confirm import confirm_action
 from tests.operator_app.admin_support import user_in
 
 pytestmark = pytest.mark.django_db
@@ -108,8 +109,7 @@ def test_a_rename_is_approved_in_the_admin_audited_and_reverted(fleet, client):
     assert f"{PREFIX}deepseek-v3 → {PREFIX}deepseek-v3-0324" in listing
     page = client.post(changelist, {"action": "approve_decisions", "_selected_action": [decision.pk]})
     assert f"is renamed to {PREFIX}deepseek-v3-0324 in the registry" in page.content.decode()
-    client.post(changelist, {"action": "approve_decisions", "_selected_action": [decision.pk], "confirm": "yes",
-                             "reason": "fireworks renamed it"})
+    confirm_action(client, changelist, "approve_decisions", [decision.pk], reason="fireworks renamed it")
     assert RegisteredModel.objects.filter(model_id=PREFIX + "deepseek-v3-0324").exists()
     assert not RegisteredModel.objects.filter(model_id=PREFIX + "deepseek-v3").exists()
     audit = AuditLog.objects.get(action="rename")

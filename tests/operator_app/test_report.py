@@ -230,8 +230,9 @@ def test_it_reports_failed_runs_and_jobs_as_warnings(email_settings):
 def test_it_builds_the_report_with_a_constant_number_of_queries(email_settings, django_assert_max_num_queries):
     _fleet_day()
     # 14 before issue 15; + 2 for runner silence (the runner's newest rows, the enabled providers),
-    # + 3 for the scheduled jobs (newest run per job, those runs, last success per job)
-    with django_assert_max_num_queries(19) as small:
+    # + 3 for the scheduled jobs (newest run per job, those runs, last success per job), + 2 for the
+    # catalog-runs section (issue #13: OpenRouter fetch runs, provider catalog syncs)
+    with django_assert_max_num_queries(21) as small:
         health_report_build(as_of=AS_OF, days=1)
     for i in range(30):
         Decision.objects.create(provider="p", model_id=f"m{i}", action="disable", status="pending",

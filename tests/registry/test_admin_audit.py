@@ -7,6 +7,7 @@ from operator_app.models import OperatorRun
 from operator_app.services import decisions_approve
 from registry.models import AuditLog, RegisteredModel
 from registry.services import Actor, registry_disable
+from tests.admin_confirm import confirm_action, confirm_as
 from tests.operator_app.admin_support import SCRIPT, decisions_fixture, user_in
 
 CHANGELIST = reverse("admin:registry_auditlog_changelist")
@@ -74,8 +75,7 @@ def test_it_reverts_a_reversible_change_after_confirmation(client):
     assert "skipped: not reversible" in html
     assert RegisteredModel.objects.get(model_id="dead-0").enabled is False  # not yet
 
-    done = client.post(CHANGELIST, {"action": "revert_changes", "_selected_action": ids, "confirm": "yes",
-                                    "reason": "false alarm"})
+    done = confirm_action(client, CHANGELIST, "revert_changes", ids, reason="false alarm")
     assert done.status_code == 302
     assert RegisteredModel.objects.get(model_id="dead-0").enabled is True
     revert = AuditLog.objects.get(action="revert")
@@ -87,16 +87,17 @@ def test_it_reverts_a_reversible_change_after_confirmation(client):
     assert any("1 not reverted" in m and "not reversible" in m for m in messages)
 
     # reverting again changes nothing
-    client.post(CHANGELIST, {"action": "revert_changes", "_selected_action": [audit.pk], "confirm": "yes"})
+    confirm_action(client, CHANGELIST, "revert_changes", [audit.pk])
     assert AuditLog.objects.filter(action="revert").count() == 1
 
 
 @pytest.mark.django_db
 def test_it_denies_revert_to_viewers(client):
     audit, _decision = _executed_disable()
-    client.force_login(user_in(VIEWERS, "vera"))
+    viewer = user_in(VIEWERS, "vera")
+    client.force_login(viewer)
     assert client.get(CHANGELIST).context["action_form"] is None
-    client.post(CHANGELIST, {"action": "revert_changes", "_selected_action": [audit.pk], "confirm": "yes"})
+    confirm_as(client, CHANGELIST, "revert_changes", [audit.pk], user=viewer)
     assert not AuditLog.objects.filter(action="revert").exists()
     assert RegisteredModel.objects.get(model_id="dead-0").enabled is False
 

@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from llmops.roles import OPERATORS, VIEWERS
 from registry.models import AuditLog, RegisteredModel
+from tests.admin_confirm import confirm_action, confirm_as
 from tests.operator_app.admin_support import user_in
 
 CHANGELIST = reverse("admin:registry_registeredmodel_changelist")
@@ -34,12 +35,11 @@ def test_it_disables_with_a_reason_through_the_audited_service(client, fleet):
     assert page.status_code == 200
     assert "disable (class manual)" in html and "skipped: already disabled" in html
 
-    missing = client.post(CHANGELIST, {"action": "disable_models", "_selected_action": ids, "confirm": "yes"})
+    missing = confirm_action(client, CHANGELIST, "disable_models", ids)
     assert "Reason is required." in missing.content.decode()
     assert RegisteredModel.objects.get(model_id="gpt-4.1").enabled is True
 
-    done = client.post(CHANGELIST, {"action": "disable_models", "_selected_action": ids, "confirm": "yes",
-                                    "reason": "budget freeze"})
+    done = confirm_action(client, CHANGELIST, "disable_models", ids, reason="budget freeze")
     assert done.status_code == 302
     model = RegisteredModel.objects.get(model_id="gpt-4.1")
     assert (model.enabled, model.disabled_class, model.disabled_reason, model.disabled_by) == (
@@ -52,8 +52,7 @@ def test_it_disables_with_a_reason_through_the_audited_service(client, fleet):
 @pytest.mark.django_db
 def test_it_enables_with_a_reason(client, fleet):
     client.force_login(user_in(OPERATORS, "olga"))
-    client.post(CHANGELIST, {"action": "enable_models", "_selected_action": [fleet[1].pk], "confirm": "yes",
-                             "reason": "provider restored it"})
+    confirm_action(client, CHANGELIST, "enable_models", [fleet[1].pk], reason="provider restored it")
     model = RegisteredModel.objects.get(model_id="old")
     assert model.enabled is True and model.disabled_class == ""
     assert AuditLog.objects.get().action == "enable"
@@ -61,10 +60,10 @@ def test_it_enables_with_a_reason(client, fleet):
 
 @pytest.mark.django_db
 def test_it_denies_registry_changes_to_viewers_and_direct_edits_to_everyone(client, admin_client, fleet):
-    client.force_login(user_in(VIEWERS, "vera"))
+    viewer = user_in(VIEWERS, "vera")
+    client.force_login(viewer)
     assert client.get(CHANGELIST).context["action_form"] is None
-    client.post(CHANGELIST, {"action": "disable_models", "_selected_action": [fleet[0].pk], "confirm": "yes",
-                             "reason": "x"})
+    confirm_as(client, CHANGELIST, "disable_models", [fleet[0].pk], user=viewer, reason="x")
     assert RegisteredModel.objects.get(model_id="gpt-4.1").enabled is True
     # no unaudited edits through the form, even for a superuser
     url = reverse("admin:registry_registeredmodel_change", args=[fleet[0].pk])

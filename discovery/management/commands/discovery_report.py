@@ -59,7 +59,18 @@ class Command(BaseCommand):
             write(f"Not matched yet: {len(fresh)} (run python manage.py match_catalog).")
         counts = selectors.discovery_status_counts()
         write("\nCatalog entries: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        aliases = list(selectors.router_aliases())
+        if aliases:
+            write(f"Router aliases (not models; never matched): {len(aliases)}, "
+                  f"{sum(1 for a in aliases if not a.target_id)} unresolved")
+            for alias in aliases:
+                write(f"  {alias.alias_id} → {alias.target_id or '(unresolved: the catalog names no target)'}")
         run = selectors.latest_fetch_run()
         if run:
             write(f"Last fetch: {run.started_at:%Y-%m-%d %H:%M} {run.status} ({run.count} entries, "
-                  f"{run.new} new){' — ' + run.error[:200] if run.error else ''}")
+                  f"{run.new} new, {run.aliases} aliases, {run.skipped} malformed skipped)"
+                  f"{' — ' + run.error[:200] if run.error else ''}")
+            for entry in run.skipped_entries[:20]:
+                write(f"  skipped {entry}")
+            if run.skipped > 20:
+                write(f"  … and {run.skipped - 20} more (admin: OpenRouter fetch runs)")

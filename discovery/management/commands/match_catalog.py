@@ -13,7 +13,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from discovery import catalog_files
-from discovery.matching import Matcher
+from discovery.matching import SKIP_ALIAS, Matcher
 from discovery.models import OpenRouterModel
 from discovery.services import UNRESOLVED, catalog_match, llm_resolve_ambiguous
 from llmops.lib.llm import llm_client
@@ -44,10 +44,13 @@ class Command(BaseCommand):
             raise CommandError("replay mode writes nothing: add --dry-run (to store, use fetch_openrouter --file "
                                "and sync_provider_catalogs --file, then match_catalog)")
         try:
-            entries = catalog_files.catalog_entries(catalog_files.openrouter_catalog_load(opts["catalog"]))
+            read = catalog_files.openrouter_catalog_load(opts["catalog"])
             providers = catalog_files.provider_catalogs_load(opts["provider_catalogs"])
         except catalog_files.CatalogInvalid as exc:
             raise CommandError(str(exc)) from None
+        entries = catalog_files.catalog_entries(read.entries)
+        for skipped in read.skipped + providers.skipped:
+            self.stderr.write(f"skipped {skipped}")
         started = time.perf_counter()
         catalogs = providers.catalogs()
         matcher = Matcher(catalogs)
@@ -65,14 +68,20 @@ class Command(BaseCommand):
         counts = {}
         for r in results:
             counts[r.status] = counts.get(r.status, 0) + 1
+        # Router aliases are names for other entries, never models of their own: listed, not matched.
+        alias_rows = [{"openrouter_id": a["alias_id"], "skipped": SKIP_ALIAS, "alias_of": a["target_id"] or None,
+                       "matches": []} for a in read.aliases]
         if opts["format"] == "json":
-            self.stdout.write(json.dumps([r.replay_dict() for r in results], indent=1))
+            self.stdout.write(json.dumps([r.replay_dict() for r in results] + alias_rows, indent=1))
         else:
             for r in results:
                 self.stdout.write(self._line(r))
+            for row in alias_rows:
+                self.stdout.write(f"{row['openrouter_id']}: router alias of {row['alias_of'] or '(unresolved)'}")
         summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
         self.stderr.write(f"matched {len(results)} entries against {len(catalogs)} provider catalogs in "
-                          f"{elapsed:.2f}s — {summary}{llm_note}")
+                          f"{elapsed:.2f}s — {summary}{llm_note}; {len(read.aliases)} router aliases "
+                          f"({read.unresolved_aliases} unresolved), {len(read.skipped)} malformed entries skipped")
 
     @staticmethod
     def _line(result) -> str:

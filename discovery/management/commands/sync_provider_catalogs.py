@@ -25,6 +25,8 @@ class Command(BaseCommand):
             if sync.error:
                 line += f" — {sync.error}"
             self.stdout.write(line)
+            for entry in sync.skipped_entries:
+                self.stderr.write(f"{sync.provider}: skipped {entry}")
         for provider, why in sorted(report.skipped.items()):
             self.stdout.write(f"{provider}: skipped — {why}")
         if report.syncs and len(report.failed) == len(report.syncs):

@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from lifecycle.services import signals_collect
-from lifecycle.snapshots import SnapshotFormatError, parse_datetime
+from lifecycle.snapshots import MAX_WINDOW_HOURS, SnapshotFormatError, parse_datetime
+from llmops.lib.dates import moment_refusal
 from llmops.lib.progress import Progress
 
 
@@ -36,9 +37,13 @@ class Command(BaseCommand):
                 as_of = parse_datetime(options["as_of"], where="--as-of")
             except SnapshotFormatError as exc:
                 raise CommandError(str(exc)) from None
+            # It writes model_status (computed_at = as_of): not ahead of the clock.
+            if refusal := moment_refusal(as_of, what="--as-of", writing=True):
+                raise CommandError(refusal)
         window = options["window_hours"]
-        if window is not None and window <= 0:
-            raise CommandError("--window-hours must be a positive integer")
+        if window is not None and not 1 <= window <= MAX_WINDOW_HOURS:
+            raise CommandError(f"--window-hours must be a positive integer of at most {MAX_WINDOW_HOURS} (a year), "
+                               f"got {window}")
         export = options["export"]
         if export:
             parent = Path(export).resolve().parent

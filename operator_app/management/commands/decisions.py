@@ -2,7 +2,7 @@
 
 import json
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from llmops.lib.dates import iso_utc
 from operator_app import policy
@@ -20,6 +20,8 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=("text", "json"), default="text")
 
     def handle(self, *args, **opts):
+        if not 1 <= opts["limit"] <= 100_000:
+            raise CommandError(f"--limit must be between 1 and 100000, got {opts['limit']}")
         rows = list(decision_list(status=opts["status"], provider=opts["provider"], limit=opts["limit"]))
         if opts["format"] == "json":
             self.stdout.write(json.dumps([{

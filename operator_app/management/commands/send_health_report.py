@@ -7,15 +7,19 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone as dj_timezone
 
-from llmops.lib.dates import parse_iso
+from llmops.lib.dates import moment_refusal, parse_iso
 from operator_app.report import ReportError, health_report_send
 
 
 def _as_of(value: str) -> datetime:
     try:
-        return parse_iso(value)
+        moment = parse_iso(value)
     except ValueError:
         raise CommandError(f"--as-of: not an ISO 8601 timestamp: {value!r}") from None
+    # The report writes nothing: a future end of period is only an odd question, not a risk.
+    if refusal := moment_refusal(moment, what="--as-of", writing=False):
+        raise CommandError(refusal)
+    return moment
 
 
 class Command(BaseCommand):

@@ -36,7 +36,12 @@ class Command(BaseCommand):
             if not sep or not provider or not model_id:
                 raise CommandError(f"--model expects provider/model_id, got {value!r}")
             keys.append((provider, model_id))
-        rows = registry_models(providers=opts["provider"]) if opts["provider"] else []
+        rows = list(registry_models(providers=opts["provider"])) if opts["provider"] else []
+        unknown = sorted(set(opts["provider"]) - {r.provider for r in rows})
+        if unknown:
+            # A typo must not look like success: nothing of that provider exists to disable.
+            raise CommandError(f"--provider {', '.join(unknown)}: no model of that provider in the registry; "
+                               "nothing changed")
         if keys:
             found = {r.key: r for r in registry_models(model_keys=keys)}
             missing = [f"{p}/{m}" for p, m in keys if (p, m) not in found]
