@@ -172,7 +172,7 @@ def test_it_executes_once_when_two_admins_approve_concurrently():
             client.force_login(user)
             token = page_token(client, CHANGELIST, "approve_decisions", ids)
             barrier.wait(5)
-            response = submit(client, CHANGELIST, ids, token)
+            response = submit(client, CHANGELIST, "approve_decisions", ids, token)
             statuses.append(response.status_code)
         except Exception as exc:  # surfaced below
             errors.append(exc)
