@@ -5,11 +5,15 @@ viewable, never editable by hand. Provider text is redacted and capped before it
 (the admin escapes it)."""
 
 from django.contrib import admin
+from django.utils import timezone
 
 from lifecycle.models import BenchmarkError, BenchmarkResult, ModelStatus, ProviderCatalogEntry, ProviderCatalogSync
+from lifecycle.timeline import model_week, timeline_svg
 from llmops.lib.admin_base import ReadOnlyAdmin
 from llmops.lib.admin_display import pretty_json, text_block
 from llmops.lib.text import redact_json, sanitize_text
+from registry.admin import RegisteredModelAdmin
+from registry.models import RegisteredModel
 
 # Provider text on a detail page: redacted and capped, but long enough to read whole.
 DETAIL_LIMIT = 8000
@@ -93,3 +97,18 @@ class ProviderCatalogSyncAdmin(ReadOnlyAdmin):
     @admin.display(description="skipped entries")
     def skipped_entries_display(self, obj):
         return text_block("\n".join(obj.skipped_entries or []))
+
+
+class RegisteredModelWithWeekAdmin(RegisteredModelAdmin):
+    """The registry's admin (registry.admin) with the model's week drawn on its page: the runs live in
+    this app, the registry below it cannot read them."""
+
+    readonly_fields = (*RegisteredModelAdmin.readonly_fields, "model_week")
+
+    @admin.display(description="the model's week")
+    def model_week(self, obj):
+        return timeline_svg(model_week(provider=obj.provider, model_id=obj.model_id, as_of=timezone.now()))
+
+
+admin.site.unregister(RegisteredModel)
+admin.site.register(RegisteredModel, RegisteredModelWithWeekAdmin)

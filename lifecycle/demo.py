@@ -102,9 +102,12 @@ FLEET: list[Scenario] = [
     *[Scenario("deepinfra", m, "billing") for m in ("meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.3-70B-Instruct", "Qwen/Qwen3-235B-A22B", "deepseek-ai/DeepSeek-V3")],
     # mistral: rotated key, every model fails 401 (provider-wide credentials)
     *[Scenario("mistral", m, "auth") for m in ("mistral-large-latest", "mistral-small-latest", "codestral-latest")],
-    # fireworks: flapping model, healthy rest
+    # fireworks: a flapping model, a renamed one (its old ID 404s), healthy rest
     Scenario("fireworks", "accounts/fireworks/models/llama-v3p3-70b-instruct", "healthy"),
-    Scenario("fireworks", "accounts/fireworks/models/deepseek-v3", "healthy"),
+    Scenario("fireworks", "accounts/fireworks/models/llama-v3p1-8b-instruct", "healthy"),
+    Scenario("fireworks", "accounts/fireworks/models/glm-4p6", "healthy"),
+    # renamed: the old ID answers 404, the complete catalog lists its dated successor (-0324)
+    Scenario("fireworks", "accounts/fireworks/models/deepseek-v3", "dead", listed=False),
     Scenario("fireworks", "accounts/fireworks/models/qwen3-235b-a22b", "flapping"),
     # together: a new candidate that never succeeded, healthy rest
     Scenario("together", "meta-llama/Llama-3.3-70B-Instruct-Turbo", "healthy"),
@@ -133,7 +136,8 @@ CATALOG_ONLY = {
     "openai": ["gpt-5.1", "gpt-5-mini", "gpt-5-nano"],
     "anthropic": ["claude-opus-4-5"],
     "groq": ["moonshotai/kimi-k2-instruct-0905", "openai/gpt-oss-20b"],
-    "fireworks": ["accounts/fireworks/models/kimi-k2-thinking", "accounts/fireworks/models/gpt-oss-120b"],
+    "fireworks": ["accounts/fireworks/models/kimi-k2-thinking", "accounts/fireworks/models/gpt-oss-120b",
+                  "accounts/fireworks/models/deepseek-v3-0324"],
     "together": ["openai/gpt-oss-120b", "moonshotai/Kimi-K2-Instruct"],
     "deepinfra": ["zai-org/GLM-4.5"],
 }

@@ -8,16 +8,21 @@ action needs its own permission (Decision.Meta) and goes through a confirmation 
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.urls import reverse
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from lifecycle.timeline import model_week, timeline_svg
 from llmops.lib.admin_actions import Effect, Result, confirmed_action
 from llmops.lib.admin_base import ReadOnlyAdmin
 from llmops.lib.admin_display import age, key_values, pretty_json, text_block
 from llmops.lib.text import redact, redact_json
 from operator_app.admin_display import evidence_html, held_table
 from operator_app.models import Decision, OperatorRun
+from operator_app.selectors import decision_todo, pending_situations
 from operator_app.services import decisions_approve, decisions_reject
 from registry.models import AuditLog
 from registry.services import Actor, ChangeError
@@ -136,9 +141,10 @@ reject_decisions = confirmed_action(
 
 @admin.register(Decision)
 class DecisionAdmin(ReadOnlyAdmin):
-    list_display = ("suggested_at", "status", "action", "provider_model", "change", "confidence_display",
-                    "error_class", "verdicts", "auto_verdict", "age", "suggested_by")
-    list_display_links = ("suggested_at", "provider_model")
+    # Fits a laptop screen: one line of what to do and why, long values wrap (operator_app/admin.css).
+    list_display = ("when", "age", "status", "provider_model", "change", "confidence_display", "error_class",
+                    "todo", "auto_verdict")
+    list_display_links = ("when", "provider_model")
     list_filter = ("status", "action", "provider", "suggested_by", "error_class", ConfidenceBandFilter)
     search_fields = ("provider", "model_id")
     date_hierarchy = "suggested_at"
@@ -148,10 +154,13 @@ class DecisionAdmin(ReadOnlyAdmin):
     ordering = ("-suggested_at",)
     actions = [approve_decisions, reject_decisions]
     readonly_fields = ("run_link", "reasoning_display", "evidence_display", "evidence_raw", "proposed_change_display",
-                       "audit_links", "verdicts", "rules_verdict_display", "llm_verdict_display")
+                       "audit_links", "verdicts", "rules_verdict_display", "llm_verdict_display", "todo",
+                       "model_week")
     fieldsets = (
         (None, {"fields": ("provider", "model_id", "action", "status", "confidence", "error_class",
                            "lifecycle_status", "suggested_by", "suggested_at", "run_link")}),
+        ("What to do", {"fields": ("todo",)}),
+        ("The model's week", {"fields": ("model_week",)}),
         ("Reasoning", {"fields": ("reasoning_display",)}),
         ("Rules and LLM", {"fields": ("verdicts", "rules_verdict_display", "llm_verdict_display")}),
         ("Evidence", {"fields": ("evidence_display", "evidence_raw")}),
@@ -159,6 +168,30 @@ class DecisionAdmin(ReadOnlyAdmin):
         ("Review and execution", {"fields": ("reviewer_name", "reviewed_at", "review_note", "executed_at",
                                              "execution_error", "audit_links")}),
     )
+
+    class Media:
+        css = {"all": ("operator_app/admin.css",)}
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.situations_view)
+        return [path("situations/", view, name="operator_app_decision_situations"), *super().get_urls()]
+
+    def situations_view(self, request):
+        """The review queue one row per situation (a provider problem, or one shared error), each
+        expandable to its models and approvable or rejectable as a group through the same
+        confirmation pages as the list."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        groups = pending_situations(provider=request.GET.get("provider") or None)
+        context = {
+            **self.admin_site.each_context(request), "title": "Pending decisions by situation", "opts": self.model._meta,
+            "groups": groups, "decisions": sum(len(g.decisions) for g in groups),
+            "changelist_url": reverse("admin:operator_app_decision_changelist"),
+            "can_approve": self.has_approve_permission(request), "can_reject": self.has_reject_permission(request),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/operator_app/situations.html", context)
 
     def has_approve_permission(self, request):
         return request.user.has_perm("operator_app.approve_decision")
@@ -169,6 +202,18 @@ class DecisionAdmin(ReadOnlyAdmin):
     @admin.display(description="model", ordering="model_id")
     def provider_model(self, obj):
         return f"{obj.provider}/{obj.model_id}"
+
+    @admin.display(description="when", ordering="suggested_at")
+    def when(self, obj):
+        return f"{obj.suggested_at:%m-%d %H:%M}"
+
+    @admin.display(description="what to do · why")
+    def todo(self, obj):
+        return decision_todo(obj)
+
+    @admin.display(description="the model's week")
+    def model_week(self, obj):
+        return timeline_svg(model_week(provider=obj.provider, model_id=obj.model_id, as_of=obj.suggested_at))
 
     @admin.display(description="rules vs LLM")
     def verdicts(self, obj):
@@ -197,7 +242,7 @@ class DecisionAdmin(ReadOnlyAdmin):
         if obj.auto_execute:
             return "auto"
         reason = obj.auto_execute_reason or ""
-        return "review" + (f": {reason[:80]}{'…' if len(reason) > 80 else ''}" if reason else "")
+        return "review" + (f": {reason[:60]}{'…' if len(reason) > 60 else ''}" if reason else "")
 
     @admin.display(description="age", ordering="suggested_at")
     def age(self, obj):

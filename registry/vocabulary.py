@@ -71,6 +71,23 @@ ACCOUNT_CLASSES = frozenset({ErrorClass.AUTH, ErrorClass.BILLING})
 OUTAGE_CLASSES = frozenset({ErrorClass.TRANSIENT, ErrorClass.TIMEOUT, ErrorClass.NETWORK})
 
 
+# What a human does about each class, in the review queue's words ("deepinfra · billing / credit ·
+# 4 models · top up the account").
+REMEDY = {
+    ErrorClass.HARD_MODEL: "disable it, or rename it to its successor",
+    ErrorClass.BILLING: "top up the account",
+    ErrorClass.AUTH: "fix the API key or the model's access",
+    ErrorClass.RATE_LIMIT: "raise the rate limit or send fewer requests",
+    ErrorClass.TRANSIENT: "wait for the provider to recover",
+    ErrorClass.TIMEOUT: "wait, or raise the benchmark's timeout",
+    ErrorClass.NETWORK: "check the network path to the provider",
+    ErrorClass.CONTENT_FILTER: "change the benchmark prompt or the filter setting",
+    ErrorClass.HARD_CAPABILITY: "fix the request parameters for this model",
+    ErrorClass.BUDGET_EXHAUSTED: "raise the benchmark budget",
+    ErrorClass.UNKNOWN: "read the errors",
+}
+
+
 def class_label(value: str) -> str:
     """The human label of an error or disabled class (the value itself when unknown)."""
     try:

@@ -18,6 +18,7 @@ import redis
 from django.conf import settings as django_settings
 from django.core.management import call_command
 
+from lifecycle.demo import FLEET
 from llmops.celery import app
 from llmops.models import JobFailure, JobRun
 from operator_app.models import OperatorRun
@@ -91,7 +92,7 @@ def _run(*args) -> str:
 def test_it_runs_every_management_command_while_redis_is_down(dead_redis, settings):
     settings.OPENAI_API_KEY = ""
     seed_fleet()
-    assert "43 model_status rows written" in _run("collect_signals", "--as-of", AS_OF_ISO)
+    assert f"{len(FLEET)} model_status rows written" in _run("collect_signals", "--as-of", AS_OF_ISO)
     assert "analyzed" in _run("run_operator", "--no-llm", "--as-of", AS_OF_ISO)
     assert OperatorRun.objects.get().status == "succeeded"
     assert "Subject:" in _run("send_health_report", "--dry-run", "--to", "ops@example.com", "--as-of", AS_OF_ISO)

@@ -121,6 +121,7 @@ def test_two_admins_approving_the_same_batch_of_a_pass_execute_it_once():
         operator_run(as_of=AS_OF)
     batch = list(Decision.objects.filter(status="pending").values_list("pk", flat=True))
     disables = set(Decision.objects.filter(status="pending", action="disable").values_list("provider", "model_id"))
+    renames = Decision.objects.filter(status="pending", action="rename").count()
     assert disables and not disabled_keys()
     actors = [Actor.for_user(get_user_model().objects.create_user(name)) for name in ("alice", "bob")]
     outcomes = {}
@@ -150,7 +151,8 @@ def test_two_admins_approving_the_same_batch_of_a_pass_execute_it_once():
     applied = Counter(AuditLog.objects.filter(action="disable", status="applied").values_list("provider", "model_id"))
     assert set(applied) == disables and set(applied.values()) == {1}
     assert AuditLog.objects.filter(action="approve_decision").count() == len(batch)
-    # disables approved and carried out; the monitors acknowledged
+    # disables and renames approved and carried out; the monitors acknowledged
     assert Counter(Decision.objects.filter(pk__in=batch).values_list("status", flat=True)) == {
-        "approved": len(disables), "acknowledged": len(batch) - len(disables)}
-    assert Decision.objects.filter(pk__in=batch, status="approved", executed_at__isnull=False).count() == len(disables)
+        "approved": len(disables) + renames, "acknowledged": len(batch) - len(disables) - renames}
+    assert Decision.objects.filter(pk__in=batch, status="approved", executed_at__isnull=False).count() == \
+        len(disables) + renames

@@ -70,7 +70,7 @@ def test_the_command_collects_classifies_writes_and_exports(tmp_path, capsys):
     call_command("collect_signals", "--as-of", "2026-11-26T08:00:00Z", "--export", str(export))
     out = capsys.readouterr().out
     assert f"{len(demo.FLEET)} models" in out
-    assert "likely_deprecated 4" in out and "disable 4" in out
+    assert "likely_deprecated 5" in out and "disable 5" in out  # the demo's dead models, the renamed one too
     assert "Provider problem: deepinfra: billing" in out and "Provider problem: mistral: auth" in out
     assert ModelStatus.objects.count() == len(demo.FLEET)
     snapset = load_snapshot_file(export)

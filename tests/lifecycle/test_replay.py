@@ -70,7 +70,7 @@ def test_it_replays_an_exported_snapshot_to_the_same_decisions(tmp_path):
     replayed = {(r["provider"], r["model_id"]): (r["action"], r["confidence"], r["lifecycle_status"], r["error_class"])
                 for r in classify_snapshot_files([path])}
     assert replayed == direct
-    assert sum(1 for a, *_ in replayed.values() if a == "disable") == 4
+    assert sum(1 for a, *_ in replayed.values() if a == "disable") == 5
 
 
 @pytest.mark.parametrize("content,message", [
