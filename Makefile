@@ -68,8 +68,10 @@ test-mongo: $(STAMP) $(SECANTUS_STAMP)
 test-mongo-ci: $(STAMP) $(SECANTUS_STAMP)
 	$(SERVE_MONGO) $(PY) -m pytest -q -p tests.mongo.plugin -m "mongo or mongo_live"
 
+# Without DEBUG, as in production: WhiteNoise serves the collected admin CSS/JS.
 run: $(STAMP)
-	DEBUG=true $(MANAGE) runserver 127.0.0.1:8000
+	$(MANAGE) collectstatic --noinput -v0
+	$(MANAGE) runserver 127.0.0.1:8000
 
 worker: $(STAMP)
 	$(VENV)/bin/celery -A llmops worker -B --loglevel=info

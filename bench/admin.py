@@ -46,7 +46,7 @@ def _fill(start: int, stop: int, rng: random.Random) -> None:
     rows = []
     for i in range(start, stop):
         provider = op.PROVIDERS[i % len(op.PROVIDERS)]
-        status = "pending" if i % 3 == 0 else rng.choice(("executed", "rejected", "superseded", "approved"))
+        status = "pending" if i % 3 == 0 else rng.choice(("auto_executed", "rejected", "superseded", "approved"))
         action = "disable" if i % 4 == 0 else "monitor"
         rows.append(ins.prep(
             id=f"d{i:023x}", provider=provider, model_id=f"{provider}-model-{i % MODELS:06d}", action=action,
@@ -66,8 +66,9 @@ def _fill(start: int, stop: int, rng: random.Random) -> None:
 def _seed_base() -> None:
     from django.contrib.auth import get_user_model
 
-    from lifecycle.models import ModelStatus, RegisteredModel
-    from operator_app.models import AuditLog, Decision, OperatorRun
+    from lifecycle.models import ModelStatus
+    from operator_app.models import Decision, OperatorRun
+    from registry.models import AuditLog, RegisteredModel
 
     for model in (AuditLog, Decision, OperatorRun, ModelStatus, RegisteredModel):
         model.objects.all()._raw_delete(model.objects.db)
@@ -112,10 +113,11 @@ def main(argv=None) -> int:
     from django.test.utils import CaptureQueriesContext, setup_test_environment
     from django.urls import reverse
 
-    from llmops.lib.admin_actions import MAX_BATCH
-    from operator_app.changes import Actor
-    from operator_app.models import AuditLog, Decision
+    from llmops.lib.admin_actions import MAX_BATCH, confirm_token
+    from operator_app.models import Decision
     from operator_app.services import decisions_approve
+    from registry.models import AuditLog
+    from registry.services import Actor
 
     setup_test_environment()  # the test Client needs testserver in ALLOWED_HOSTS
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
@@ -158,8 +160,11 @@ def main(argv=None) -> int:
         started = time.perf_counter()
         posts = 0
         for start in range(0, len(ids), per_post):
-            response = client.post(changelist, {"action": "approve_decisions", "_selected_action": ids[start:start + per_post],
-                                                "confirm": "yes", "reason": "bench"})
+            batch = ids[start:start + per_post]
+            # The token the confirmation page would carry (rendering that page is not what is measured).
+            token = confirm_token(user=user, action="approve_decisions", ids=batch)
+            response = client.post(changelist, {"action": "approve_decisions", "_selected_action": batch,
+                                                "confirm": "yes", "confirm_token": token, "reason": "bench"})
             assert response.status_code == 302, response.status_code
             posts += 1
         admin_s = time.perf_counter() - started

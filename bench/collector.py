@@ -32,6 +32,7 @@ from urllib.parse import urlparse  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.common import django_setup, progress  # noqa: E402
+
 DEFAULT_URL = "sqlite:///var/bench.sqlite3"
 AS_OF = datetime(2026, 11, 26, 8, tzinfo=timezone.utc)
 PROVIDERS = ("openai", "anthropic", "groq", "together", "fireworks", "deepinfra", "mistral", "bedrock", "xai",
@@ -71,8 +72,8 @@ def generate(n: int, *, seed: int = 7, chunk: int = 500) -> dict:
         ModelStatus,
         ProviderCatalogEntry,
         ProviderCatalogSync,
-        RegisteredModel,
     )
+    from registry.models import RegisteredModel
 
     for model in (BenchmarkError, BenchmarkResult, ModelStatus, ProviderCatalogEntry, ProviderCatalogSync,
                   RegisteredModel):
@@ -132,9 +133,9 @@ def measure(n: int) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from lifecycle.replay import snapset_verdicts
+    from lifecycle.classifier import classify_snapset
+    from lifecycle.collector import collect_snapshots
     from lifecycle.services import model_status_write
-    from lifecycle.signals import collect_snapshots
 
     with CaptureQueriesContext(connection) as ctx:
         started = time.perf_counter()
@@ -142,7 +143,7 @@ def measure(n: int) -> dict:
         collect_s = time.perf_counter() - started
     assert len(snapset.models) == n, (len(snapset.models), n)
     started = time.perf_counter()
-    verdicts = snapset_verdicts(snapset)
+    verdicts = classify_snapset(snapset)
     classify_s = time.perf_counter() - started
     started = time.perf_counter()
     written = model_status_write(snapset=snapset, verdicts=verdicts)

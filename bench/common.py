@@ -40,6 +40,6 @@ def django_setup(url: str) -> None:
 
 
 def progress(label: str, done: int, total: int) -> None:
-    from llmops.lib.progress import ProgressBar
+    from llmops.lib.progress import Progress
 
-    ProgressBar(label, stream=sys.stderr, min_interval=0).update(done, total)
+    Progress(label, stream=sys.stderr, min_interval=0).update(done, total)

@@ -40,7 +40,7 @@ def main(argv=None) -> int:
     from discovery.matching import Matcher
 
     load_started = time.perf_counter()
-    entries = catalog_entries(openrouter_catalog_load(args.catalog))
+    entries = catalog_entries(openrouter_catalog_load(args.catalog).entries)
     providers = provider_catalogs_load(args.provider_catalogs)
     load_time = time.perf_counter() - load_started
     catalogs = providers.catalogs()

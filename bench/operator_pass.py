@@ -51,6 +51,7 @@ from urllib.parse import urlparse  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.common import django_setup, progress  # noqa: E402
+
 AS_OF = datetime(2026, 11, 26, 8, tzinfo=timezone.utc)
 SEED_VERSION = "bench-seed/2"
 SLOTS = [AS_OF - timedelta(hours=3 * k) for k in range(56)]  # 7 days, every 3 hours
@@ -174,8 +175,8 @@ class _Inserter:
 
 
 def _wipe_all() -> None:
-    from lifecycle.models import (BenchmarkError, BenchmarkResult, ProviderCatalogEntry, ProviderCatalogSync,
-                                  RegisteredModel)
+    from lifecycle.models import BenchmarkError, BenchmarkResult, ProviderCatalogEntry, ProviderCatalogSync
+    from registry.models import RegisteredModel
 
     _reset_operator_state(registry=False)
     for model in (BenchmarkResult, BenchmarkError, ProviderCatalogEntry, ProviderCatalogSync, RegisteredModel):
@@ -183,10 +184,11 @@ def _wipe_all() -> None:
 
 
 def _reset_operator_state(*, registry: bool = True) -> None:
-    from lifecycle.models import ModelStatus, RegisteredModel
-    from operator_app.models import AuditLog, Decision, OperatorLock, OperatorRun
+    from lifecycle.models import ModelStatus
+    from operator_app.models import Decision, LLMAnswer, OperatorLock, OperatorRun
+    from registry.models import AuditLog, RegisteredModel
 
-    for model in (AuditLog, Decision, OperatorRun, OperatorLock, ModelStatus):
+    for model in (AuditLog, Decision, OperatorRun, OperatorLock, ModelStatus, LLMAnswer):
         model.objects.all()._raw_delete(model.objects.db)
     if registry:
         RegisteredModel.objects.exclude(enabled=True, disabled_class="").update(
@@ -198,7 +200,8 @@ def seeded_marker(n: int) -> str:
 
 
 def is_seeded(n: int) -> bool:
-    from lifecycle.models import ProviderCatalogSync, RegisteredModel
+    from lifecycle.models import ProviderCatalogSync
+    from registry.models import RegisteredModel
 
     return (ProviderCatalogSync.objects.filter(source=seeded_marker(n)).count() == len(PROVIDERS)
             and RegisteredModel.objects.count() == n)
@@ -207,8 +210,8 @@ def is_seeded(n: int) -> bool:
 def seed(n: int, *, seed_value: int = 7, chunk: int = 2000) -> dict:
     from django.db import connection
 
-    from lifecycle.models import (BenchmarkError, BenchmarkResult, ProviderCatalogEntry, ProviderCatalogSync,
-                                  RegisteredModel)
+    from lifecycle.models import BenchmarkError, BenchmarkResult, ProviderCatalogEntry, ProviderCatalogSync
+    from registry.models import RegisteredModel
 
     _wipe_all()
     if connection.vendor == "sqlite":
@@ -337,8 +340,8 @@ def naive_db_sample(keys: list[tuple[str, str]], counter: _QueryCounter) -> tupl
     """Upstream's per-model query set and write, for real, on `keys`: (seconds, queries)."""
     from django.db.models import Count, Max
 
-    from lifecycle.models import (BenchmarkError, BenchmarkResult, ModelStatus, ProviderCatalogEntry,
-                                  RegisteredModel)
+    from lifecycle.models import BenchmarkError, BenchmarkResult, ModelStatus, ProviderCatalogEntry
+    from registry.models import RegisteredModel
 
     since = AS_OF - timedelta(hours=168)
     before = counter.n
@@ -377,7 +380,7 @@ def measure(n: int, *, latency: float, naive_sample: int) -> dict:
     rss_before = _rss_kib()
     with connection.execute_wrapper(counter), FakeLLM(_responder(latency)) as server, override_settings(
         OPENAI_API_KEY="bench-not-a-key", OPERATOR_LLM_BASE_URL=server.base_url, OPERATOR_LLM_MAX_RETRIES=0,
-        OPERATOR_LLM_TIMEOUT=60.0, SIGNAL_WINDOW_HOURS=168,
+        OPERATOR_LLM_TIMEOUT=60.0, SIGNAL_WINDOW_HOURS=168, OPERATOR_LLM_DAILY_BUDGET_USD=None,
     ):
         started = time.perf_counter()
         report = operator_run(as_of=AS_OF)
@@ -390,6 +393,12 @@ def measure(n: int, *, latency: float, naive_sample: int) -> dict:
         rerun = operator_run(as_of=AS_OF)
         rerun_wall = time.perf_counter() - started
         rerun_queries = counter.n - queries
+        # The rerun asks again about situations whose members the passes disabled. With the fleet
+        # left alone (no unattended change between them), a third and a fourth pass show what an
+        # unchanged rerun asks: the fourth must make no call.
+        with override_settings(OPERATOR_AUTO_EXECUTE=False):
+            operator_run(as_of=AS_OF)
+            idle = operator_run(as_of=AS_OF)
         keys = [m.key for m in report.proposals]
         step = max(1, len(keys) // naive_sample)
         sample = keys[::step][:naive_sample]
@@ -403,6 +412,9 @@ def measure(n: int, *, latency: float, naive_sample: int) -> dict:
         "stage_queries": first_stage_queries, "queries": queries, "rerun_queries": rerun_queries,
         "rerun_stage_queries": dict(stage_queries), "rerun_s": rerun_wall,
         "rerun_new_decisions": rerun.decisions_created, "peak_rss_mib": peak_kib / 1024,
+        "rerun_calls": rerun.llm_calls, "rerun_prompt_tokens": rerun.prompt_tokens, "rerun_cached": rerun.llm_cached,
+        "idle_calls": idle.llm_calls, "idle_prompt_tokens": idle.prompt_tokens, "idle_cached": idle.llm_cached,
+        "idle_situations": len(idle.situations),
         "rss_before_mib": rss_before / 1024, "analyzed": analyzed, "situations": len(report.situations),
         "calls": report.llm_calls, "prompt_tokens": report.prompt_tokens,
         "completion_tokens": report.completion_tokens, "cost": report.estimated_cost_usd,
@@ -471,8 +483,9 @@ def main(argv=None) -> int:
           f"{platform.machine()}, {os.cpu_count()} cores; fake LLM latency {args.latency:.2f}s/call")
     print("| DB | models | pass wall | wall w/o LLM wait | stages s (collect/triage/reason/policy/persist/execute) "
           "| queries pass (per stage) | rerun queries | peak RSS | situations | LLM calls | prompt tokens "
+          "| rerun LLM calls / prompt tokens (answers reused) | unchanged rerun LLM calls / prompt tokens (reused) "
           "| naive: DB (measured×N) + LLM (calls×latency) | naive calls / tokens | ratio wall |")
-    print("|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---|---|---:|")
+    print("|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---|---|---|---|---:|")
     targets = [(backend, URLS[backend]) for backend in args.backends] if not args.database_url else \
         [("url", args.database_url)]
     for backend, template in targets:
@@ -485,7 +498,9 @@ def main(argv=None) -> int:
             print(f"| {r['vendor']} | {n:,} | {r['wall_s']:.1f} s | {r['wall_no_llm_s']:.1f} s | "
                   f"{_fmt_stages(r['timings'], 's')} | {r['queries']} ({_fmt_stages(r['stage_queries'], 'q')}) | "
                   f"{r['rerun_queries']} | {r['peak_rss_mib']:.0f} MiB | {r['situations']} | {r['calls']} | "
-                  f"{r['prompt_tokens']:,} | {r['naive_db_s']:.1f} s + {r['naive_llm_s']:,.0f} s | "
+                  f"{r['prompt_tokens']:,} | {r['rerun_calls']} / {r['rerun_prompt_tokens']:,} ({r['rerun_cached']}) | "
+                  f"{r['idle_calls']} / {r['idle_prompt_tokens']:,} ({r['idle_cached']} of {r['idle_situations']}) | "
+                  f"{r['naive_db_s']:.1f} s + {r['naive_llm_s']:,.0f} s | "
                   f"{r['naive_calls']:,} / {r['naive_tokens']:,} | {naive_wall / r['wall_s']:.0f}× |", flush=True)
             print(f"  {r['vendor']} n={n}: analyzed {r['analyzed']:,}; decisions {r['decisions']} {r['counts']}; "
                   f"auto-executed {r['executed']}; fallbacks {r['fallbacks']}; rerun {r['rerun_s']:.1f}s "

@@ -40,6 +40,7 @@ def main(argv=None) -> int:
     py, bench = sys.executable, ROOT / "bench"
     runs = [
         ("discovery", [py, bench / "discovery.py"]),
+        ("redactor", [py, bench / "redactor.py"]),
         ("collector", [py, bench / "collector.py", "--database-url", "sqlite:///var/bench.sqlite3", "--models", *sizes]),
         ("operator pass", [py, bench / "operator_pass.py", "--models", *sizes, "--backends", *backends]),
         ("admin", [py, bench / "admin.py"]),

@@ -4,7 +4,9 @@ OpenAI-compatible providers share `GET {base_url}/models`; Anthropic pages with
 `has_more`/`last_id`/`after_id`; Bedrock and Vertex go through their SDKs, which are
 optional — their listers raise ListerNotConfigured unless the SDK is importable. A
 listing is `complete` only when every page was read: a failure after some pages gives a
-partial listing (stored, but absence from it proves nothing).
+partial listing (stored, but absence from it proves nothing). A malformed entry is skipped and
+named (`Listing.skipped`), and makes the listing partial too: the entry may be a model it lists.
+A listing with no model at all is a failure, never "every model is gone".
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from discovery.catalog_files import provider_model_problem
 from llmops.lib import http
 
 OPENAI_COMPATIBLE = ("openai", "groq", "together", "fireworks", "cerebras", "deepinfra", "mistral", "deepseek", "xai")
@@ -36,10 +39,23 @@ class Listing:
     complete: bool = False
     pages: int = 0
     error: str = ""
+    skipped: list[str] = field(default_factory=list)  # "data[i] (id): why", one per malformed entry
 
 
 def _model(model_id, name="", raw=None) -> dict:
-    return {"model_id": model_id, "name": name or "", "raw": raw or {}}
+    return {"model_id": model_id, "name": name if isinstance(name, str) else "", "raw": raw or {}}
+
+
+def _page_models(listing: Listing, items: list, *, page: int, name_keys=("display_name", "name")) -> None:
+    """Add one page's entries to `listing`, skipping (and naming) the malformed ones."""
+    for i, item in enumerate(items):
+        where = f"page {page} data[{i}]"
+        model = {"model_id": item.get("id"), "raw": item} if isinstance(item, dict) else None
+        if problem := provider_model_problem(where, model):
+            listing.skipped.append(problem)
+            continue
+        label = next((item[k] for k in name_keys if isinstance(item.get(k), str) and item[k]), "")
+        listing.models.append(_model(item["id"], label, item))
 
 
 class Lister:
@@ -68,12 +84,15 @@ class OpenAICompatibleLister(Lister):
         items = body.get("data") if isinstance(body, dict) else body
         if not isinstance(items, list):
             raise ListingFailed(f"{self.name}: /models answer has no 'data' list")
-        models = []
-        for item in items:
-            if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"].strip():
-                raise ListingFailed(f"{self.name}: /models entry without a string 'id': {str(item)[:100]}")
-            models.append(_model(item["id"], item.get("display_name") or item.get("name") or "", item))
-        return Listing(provider=self.name, models=models, complete=True, pages=1)
+        if not items:
+            raise ListingFailed(f"{self.name}: /models answered an empty list (refusing to treat every model "
+                                "as gone)")
+        listing = Listing(provider=self.name, pages=1)
+        _page_models(listing, items, page=1)
+        if not listing.models:
+            raise ListingFailed(f"{self.name}: no valid entry in /models ({'; '.join(listing.skipped[:3])})")
+        listing.complete = not listing.skipped
+        return listing
 
 
 class AnthropicLister(Lister):
@@ -99,19 +118,21 @@ class AnthropicLister(Lister):
                 body = http.http_get_json(f"{self.base_url}/models", headers=headers, params=params,
                                           **self.http_options)
                 page = body.get("data") if isinstance(body, dict) else None
-                if not isinstance(page, list) or not all(
-                        isinstance(m, dict) and isinstance(m.get("id"), str) and m["id"] for m in page):
-                    raise ListingFailed(f"{self.name}: page {listing.pages + 1} has no valid 'data' list")
+                if not isinstance(page, list):
+                    raise ListingFailed(f"{self.name}: page {listing.pages + 1} has no 'data' list")
             except (http.HttpError, ListingFailed) as exc:
                 if listing.pages == 0:
                     raise ListingFailed(str(exc) if isinstance(exc, ListingFailed) else f"{self.name}: {exc}") from None
                 listing.error = f"page {listing.pages + 1} failed: {exc}"
                 return listing  # partial: keep what was read
             listing.pages += 1
-            listing.models.extend(_model(m["id"], m.get("display_name", ""), m) for m in page)
+            _page_models(listing, page, page=listing.pages, name_keys=("display_name",))
             has_more, last_id = body.get("has_more"), body.get("last_id")
             if not has_more:
-                listing.complete = True
+                if not listing.models:
+                    raise ListingFailed(f"{self.name}: no valid model in the listing"
+                                        + (f" ({'; '.join(listing.skipped[:3])})" if listing.skipped else ""))
+                listing.complete = not listing.skipped
                 return listing
             if not last_id or last_id in seen_cursors or listing.pages >= MAX_PAGES:
                 listing.error = f"pagination stopped after page {listing.pages} (cursor {last_id!r} unusable)"
@@ -208,11 +229,6 @@ LISTERS = {name: _openai_factory(name) for name in OPENAI_COMPATIBLE}
 LISTERS["anthropic"] = _anthropic_factory
 LISTERS["bedrock"] = lambda **kw: BedrockLister()
 LISTERS["vertex"] = lambda **kw: VertexLister()
-
-
-def register_lister(name: str, factory) -> None:
-    """Extension point: `factory(**http_options) -> Lister` (may raise ListerNotConfigured)."""
-    LISTERS[name] = factory
 
 
 def lister_for(name: str, **http_options) -> Lister:

@@ -21,13 +21,15 @@ as `candidates` for the LLM step, which may only choose among them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from discovery import names
+from llmops.lib.dates import parse_iso
 
 SKIP_NOT_TEXT = "not-text-output"
 SKIP_ROUTER = "router"
 SKIP_EXPIRED = "expired"
+SKIP_ALIAS = "alias"  # a router alias (~org/family-latest): a name for another entry, not a model
 
 BASE_CONFIDENCE = {"id": 0.97, "hf": 0.95, "canonical": 0.93}
 METHOD_BY_SOURCE = {"id": "normalized-name", "hf": "hugging-face-id", "canonical": "canonical-slug"}
@@ -127,6 +129,8 @@ class MatchResult:
 
 def skip_reason(entry: CatalogEntry, *, as_of: datetime | None = None) -> str | None:
     """Why an entry is not a text-generation benchmark candidate, from its own fields."""
+    if entry.openrouter_id.startswith("~"):
+        return SKIP_ALIAS
     org, _ = names.split_org(names.strip_variant(entry.openrouter_id).lower())
     if org == "openrouter" or entry.prompt_price.strip() == "-1":
         return SKIP_ROUTER  # openrouter/auto and friends: pricing -1 means "routed"
@@ -138,14 +142,11 @@ def skip_reason(entry: CatalogEntry, *, as_of: datetime | None = None) -> str | 
         return SKIP_NOT_TEXT
     if entry.expiration_date and as_of is not None:
         try:
-            expires = datetime.fromisoformat(entry.expiration_date.replace("Z", "+00:00"))
+            expires = parse_iso(entry.expiration_date)
         except ValueError:
             expires = None
-        if expires is not None:
-            if expires.tzinfo is None:
-                expires = expires.replace(tzinfo=timezone.utc)
-            if expires <= as_of:
-                return SKIP_EXPIRED
+        if expires is not None and expires <= as_of:
+            return SKIP_EXPIRED
     return None
 
 

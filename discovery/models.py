@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils import timezone
 
-from llmops.lib.fields import Document
+from llmops.lib.object_id import Document
 
 
 class MatchStatus(models.TextChoices):
@@ -41,6 +41,9 @@ class OpenRouterModel(Document):
     match_method = models.CharField(max_length=64, blank=True, default="")
     # Every provider that serves it: [{"provider", "model_id", "confidence", "method", "verified"}].
     matches = models.JSONField(default=list, blank=True)
+    # What the rules left open, per provider: {"provider": ["candidate id", …]} (at most
+    # matching.MAX_CANDIDATES each), so the report can offer them for a human to pick.
+    candidates = models.JSONField(default=dict, blank=True)
     skip_reason = models.CharField(max_length=64, blank=True, default="")
     verified_at = models.DateTimeField(null=True, blank=True)
     matched_at = models.DateTimeField(null=True, blank=True)
@@ -58,6 +61,24 @@ class OpenRouterModel(Document):
     def __str__(self):
         return self.openrouter_id
 
+    def pick_refusal(self, provider: str, model_id: str) -> str | None:
+        """Why a human cannot add (provider, model_id) for this entry with a pick, or None."""
+        if self.match_status not in (MatchStatus.AMBIGUOUS, MatchStatus.MATCHED):
+            return f"not ambiguous or matched (status {self.match_status})"
+        offered = {(m.get("provider"), m.get("model_id")) for m in self.matches or [] if isinstance(m, dict)}
+        for name, ids in (self.candidates or {}).items():
+            offered |= {(name, i) for i in ids or []}
+        if (provider, model_id) not in offered:
+            return f"{provider}/{model_id} is not one of its candidates"
+        return None
+
+    def add_refusal(self) -> str | None:
+        """Why this entry's provider IDs cannot be added to the registry, or None: the admin's
+        preview and openrouter_add_matched both ask here."""
+        if self.match_status != MatchStatus.MATCHED or not self.matches:
+            return f"not matched (status {self.match_status})"
+        return None
+
 
 class CatalogFetchRun(Document):
     """One fetch of the OpenRouter catalog (from the API or a saved file)."""
@@ -73,6 +94,11 @@ class CatalogFetchRun(Document):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
     count = models.IntegerField(default=0)
     new = models.IntegerField(default=0)
+    # Router aliases read (stored apart, in openrouter_aliases), and malformed entries skipped:
+    # how many, and the first of them named ("data[12] (org/model): why").
+    aliases = models.IntegerField(default=0)
+    skipped = models.IntegerField(default=0)
+    skipped_entries = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True, default="")
 
     class Meta:
@@ -82,3 +108,26 @@ class CatalogFetchRun(Document):
 
     def __str__(self):
         return f"OpenRouter fetch {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class OpenRouterAlias(Document):
+    """A router alias of the catalog (`~anthropic/claude-sonnet-latest`): not a model but a name for
+    whichever model it routes to now. `target_id` is that model's OpenRouter ID, or "" when the
+    catalog did not say (an unresolved alias). Never matched, never added to the registry."""
+
+    alias_id = models.CharField(max_length=255, unique=True)
+    target_id = models.CharField(max_length=255, blank=True, default="")
+    target_name = models.CharField(max_length=255, blank=True, default="")
+    name = models.CharField(max_length=255, blank=True, default="")
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        db_table = "openrouter_aliases"
+        verbose_name = "OpenRouter router alias"
+        verbose_name_plural = "OpenRouter router aliases"
+        ordering = ("alias_id",)
+
+    def __str__(self):
+        return f"{self.alias_id} → {self.target_id or '(unresolved)'}"

@@ -116,6 +116,30 @@ def strip_variant(openrouter_id: str) -> str:
     return OPENROUTER_VARIANT_RE.sub("", openrouter_id.strip())
 
 
+# OpenRouter's router aliases (`~anthropic/claude-sonnet-latest`) point at another entry of the
+# catalog; they are folded under the model they route to (see discovery.selectors).
+ROUTER_ALIAS_PREFIX = "~"
+
+
+def is_router_alias(openrouter_id: str) -> bool:
+    return openrouter_id.strip().startswith(ROUTER_ALIAS_PREFIX)
+
+
+def openrouter_base_id(openrouter_id: str) -> str:
+    """The model an OpenRouter ID names, without its routing variant or alias marker:
+    `moonshotai/kimi-k2-0905:exacto` and `~moonshotai/kimi-k2-0905` → `moonshotai/kimi-k2-0905`.
+    One model is one row in the report, the email and the admin."""
+    return strip_variant(openrouter_id.strip().lstrip(ROUTER_ALIAS_PREFIX))
+
+
+def openrouter_variant_label(openrouter_id: str) -> str:
+    """How an ID differs from its base model (`:free`, `~` for an alias, `~…:free`), or ""."""
+    text = openrouter_id.strip()
+    suffix = OPENROUTER_VARIANT_RE.search(text)
+    label = suffix.group(0) if suffix else ""
+    return (ROUTER_ALIAS_PREFIX + label) if is_router_alias(text) else label
+
+
 def _month_ok(m: int) -> bool:
     return 1 <= m <= 12
 

@@ -2,15 +2,18 @@
 
 Every function takes `as_of` (the caller's clock) and keyword-only arguments. Catalog
 writes never delete: absence shows as a stale `last_seen_at`. A fetch validates the whole
-response before writing anything, so a failed or garbled fetch leaves the stored catalog
-exactly as it was and is recorded as a failed run with the reason.
+response before writing anything (malformed entries are skipped and named on the run, a
+structurally broken response is refused whole), so a failed or garbled fetch leaves the
+stored catalog exactly as it was. Every fetch and sync run is settled — `complete`, `partial`
+or `failed` with its error — whatever goes wrong, so none is ever left `running`.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime
+from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.db import IntegrityError
@@ -18,10 +21,13 @@ from django.utils import timezone
 
 from discovery import catalog_files, listers, llm, names, selectors
 from discovery.matching import Match, Matcher, MatchResult
-from discovery.models import CatalogFetchRun, MatchStatus, OpenRouterModel
+from discovery.models import CatalogFetchRun, MatchStatus, OpenRouterAlias, OpenRouterModel
 from lifecycle.models import ProviderCatalogEntry, ProviderCatalogSync
-from lifecycle.taxonomy import sanitize_text
 from llmops.lib import http
+from llmops.lib.llm import llm_client
+from llmops.lib.text import sanitize_text
+from registry.selectors import registry_keys, registry_model_ids_lower
+from registry.services import Actor, ChangeError, audit_record, registry_add
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +47,20 @@ def _now(as_of):
 def _safe(text: str) -> str:
     """Error text (partly provider-written, untrusted) as stored on run records: redacted, capped."""
     return sanitize_text(text or "", MAX_ERROR_CHARS)
+
+
+def _kept_skips(skipped: list[str]) -> list[str]:
+    return [sanitize_text(entry, 300) for entry in skipped[:catalog_files.MAX_KEPT_SKIPS]]
+
+
+def _settle_failed(model, pk, exc: BaseException) -> None:
+    """Mark a run record failed with `exc` (an unexpected error: the caller re-raises it). Never
+    raises itself: the database may be what failed, and the original error matters more."""
+    try:
+        model.objects.filter(pk=pk, status=model.Status.RUNNING).update(
+            status=model.Status.FAILED, finished_at=timezone.now(), error=_safe(f"{type(exc).__name__}: {exc}"))
+    except Exception:
+        logger.exception("could not mark %s %s failed", model.__name__, pk)
 
 
 # --- OpenRouter catalog ------------------------------------------------------------------
@@ -93,34 +113,77 @@ def openrouter_catalog_store(*, items: list[dict], as_of: datetime) -> tuple[int
                         row.save(force_insert=True)
                         created += 1
                     except IntegrityError:
-                        pass
+                        # Inserted by the concurrent fetch meanwhile; anything else is a real error.
+                        if not OpenRouterModel.objects.filter(openrouter_id=row.openrouter_id).exists():
+                            raise
     return len(by_id), created
+
+
+def openrouter_aliases_store(*, aliases: list[dict], as_of: datetime) -> int:
+    """Upsert router aliases by alias_id with what they route to now; returns how many are new."""
+    existing = {row.alias_id: row for row in OpenRouterAlias.objects.filter(
+        alias_id__in=[a["alias_id"] for a in aliases])}
+    new_rows = []
+    for alias in aliases:
+        fields = {"target_id": alias["target_id"], "target_name": alias["target_name"], "name": alias["name"],
+                  "raw": alias["raw"], "last_seen_at": as_of}
+        row = existing.get(alias["alias_id"])
+        if row is None:
+            new_rows.append(OpenRouterAlias(alias_id=alias["alias_id"], first_seen_at=as_of, **fields))
+        else:
+            for key, value in fields.items():
+                setattr(row, key, value)
+    if existing:
+        OpenRouterAlias.objects.bulk_update(list(existing.values()), ["target_id", "target_name", "name", "raw",
+                                                                      "last_seen_at"], batch_size=200)
+    for row in new_rows:
+        try:
+            row.save(force_insert=True)
+        except IntegrityError:
+            # A concurrent fetch stored it first; anything else is a real error.
+            if not OpenRouterAlias.objects.filter(alias_id=row.alias_id).update(last_seen_at=as_of):
+                raise
+    return len(new_rows)
 
 
 def openrouter_fetch(*, as_of: datetime | None = None, file: str | None = None, url: str | None = None,
                      http_options: dict | None = None) -> CatalogFetchRun:
-    """Fetch (or load) the catalog, validate all of it, then upsert; one run record either way."""
+    """Fetch (or load) the catalog, validate each entry, then upsert; one run record either way.
+
+    A bad document (HTTP error, not JSON, not UTF-8, no valid entry) gives a failed run and
+    writes nothing else; any other error marks the run failed too, then propagates.
+    """
     as_of = _now(as_of)
     url = url or settings.OPENROUTER_MODELS_URL
     run = CatalogFetchRun.objects.create(source=f"file:{file}" if file else http.redact_url(url),
                                          started_at=as_of, status=CatalogFetchRun.Status.RUNNING)
     try:
         if file:
-            items = catalog_files.openrouter_catalog_load(file)
+            read = catalog_files.openrouter_catalog_load(file)
         else:
             headers = {"Authorization": f"Bearer {settings.OPENROUTER_API_KEY}"} if settings.OPENROUTER_API_KEY else {}
-            items = catalog_files.openrouter_catalog_validate(
+            read = catalog_files.openrouter_catalog_validate(
                 http.http_get_json(url, headers=headers, **(http_options or {})))
-        count, new = openrouter_catalog_store(items=items, as_of=as_of)
+        count, new = openrouter_catalog_store(items=read.entries, as_of=as_of)
+        openrouter_aliases_store(aliases=read.aliases, as_of=as_of)
     except (http.HttpError, catalog_files.CatalogInvalid) as exc:
+        skipped = exc.errors if isinstance(exc, catalog_files.CatalogInvalid) else []
         CatalogFetchRun.objects.filter(pk=run.pk).update(
-            status=CatalogFetchRun.Status.FAILED, finished_at=timezone.now(), error=_safe(str(exc)))
+            status=CatalogFetchRun.Status.FAILED, finished_at=timezone.now(), error=_safe(str(exc)),
+            skipped=len(skipped), skipped_entries=_kept_skips(skipped))
         run.refresh_from_db()
         logger.warning("OpenRouter fetch failed: %s", run.error)
         return run
+    except BaseException as exc:
+        _settle_failed(CatalogFetchRun, run.pk, exc)
+        raise
     CatalogFetchRun.objects.filter(pk=run.pk).update(
-        status=CatalogFetchRun.Status.COMPLETE, finished_at=timezone.now(), count=count, new=new)
+        status=CatalogFetchRun.Status.COMPLETE, finished_at=timezone.now(), count=count, new=new,
+        aliases=len(read.aliases), skipped=len(read.skipped), skipped_entries=_kept_skips(read.skipped))
     run.refresh_from_db()
+    if read.skipped:
+        logger.warning("OpenRouter fetch skipped %d malformed entries: %s", len(read.skipped),
+                       "; ".join(read.skipped[:5]))
     return run
 
 
@@ -138,9 +201,19 @@ class SyncReport:
 
 def provider_catalog_store(*, provider: str, listing: listers.Listing, as_of: datetime, source: str
                            ) -> ProviderCatalogSync:
-    """Record one provider's listing: upsert IDs (never delete) and the sync's status."""
+    """Record one provider's listing: upsert IDs (never delete) and the sync's status (failed, with
+    the error, if anything goes wrong while storing; the error then propagates)."""
     sync = ProviderCatalogSync.objects.create(provider=provider, source=source[:255], started_at=as_of,
                                               status=ProviderCatalogSync.Status.RUNNING)
+    try:
+        return _listing_store(sync, listing=listing, as_of=as_of)
+    except BaseException as exc:
+        _settle_failed(ProviderCatalogSync, sync.pk, exc)
+        raise
+
+
+def _listing_store(sync: ProviderCatalogSync, *, listing: listers.Listing, as_of: datetime) -> ProviderCatalogSync:
+    provider = sync.provider
     listed = {m["model_id"]: m for m in listing.models}
     existing = dict(ProviderCatalogEntry.objects.filter(provider=provider).values_list("model_id", "name"))
     new_rows = [ProviderCatalogEntry(provider=provider, model_id=mid, name=(m.get("name") or "")[:255],
@@ -155,10 +228,16 @@ def provider_catalog_store(*, provider: str, listing: listers.Listing, as_of: da
             label = (listed[mid].get("name") or "")[:255]
             if label and label != existing[mid]:
                 ProviderCatalogEntry.objects.filter(provider=provider, model_id=mid).update(name=label)
-    status = ProviderCatalogSync.Status.COMPLETE if listing.complete else ProviderCatalogSync.Status.PARTIAL
+    complete = listing.complete and not listing.skipped
+    status = ProviderCatalogSync.Status.COMPLETE if complete else ProviderCatalogSync.Status.PARTIAL
+    error = listing.error
+    if listing.skipped:
+        error = "; ".join(filter(None, [error, f"{len(listing.skipped)} malformed entries skipped, so absence "
+                                               "from this listing proves nothing"]))
     ProviderCatalogSync.objects.filter(pk=sync.pk).update(
-        status=status, complete=listing.complete, finished_at=timezone.now(), pages=listing.pages,
-        count=len(listed), new=len(new_rows), error=_safe(listing.error))
+        status=status, complete=complete, finished_at=timezone.now(), pages=listing.pages,
+        count=len(listed), new=len(new_rows), error=_safe(error), skipped=len(listing.skipped),
+        skipped_entries=_kept_skips(listing.skipped))
     sync.refresh_from_db()
     return sync
 
@@ -175,7 +254,8 @@ def provider_catalogs_sync(*, as_of: datetime | None = None, providers: list[str
                 continue
             listing = listers.Listing(provider=name, complete=body["complete"], pages=1,
                                       models=[{"model_id": m["model_id"], "name": m["name"]} for m in body["models"]],
-                                      error="" if body["complete"] else "file marks this listing partial")
+                                      skipped=body["skipped"],
+                                      error="" if body["complete"] or body["skipped"] else "file marks this listing partial")
             report.syncs.append(provider_catalog_store(provider=name, listing=listing, as_of=as_of,
                                                        source=f"file:{file}"))
         return report
@@ -210,7 +290,24 @@ class MatchReport:
     results: list[MatchResult] = field(default_factory=list)
 
 
-def _apply_llm(results: dict[str, MatchResult], outcome: llm.LlmOutcome, catalogs) -> None:
+def llm_resolve_ambiguous(*, results: dict[str, MatchResult], entries: dict, client, catalogs,
+                          settled=()) -> llm.LlmOutcome:
+    """Let the LLM choose among the candidates the rules left for each ambiguous result, and add
+    its picks to the results as matches (the stored match and the offline replay both use this).
+
+    `entries` maps an OpenRouter ID to what describes it (anything with `name` and
+    `hugging_face_id`); results whose ID is in `settled` are left alone.
+    """
+    ambiguous = [llm.Ambiguous(oid, entries[oid].name, entries[oid].hugging_face_id, r.candidates)
+                 for oid, r in results.items() if oid not in settled and not r.skipped and r.candidates]
+    if not ambiguous:
+        return llm.LlmOutcome()
+    outcome = llm.llm_choose(items=ambiguous, client=client)
+    _picks_apply(results, outcome, catalogs)
+    return outcome
+
+
+def _picks_apply(results: dict[str, MatchResult], outcome: llm.LlmOutcome, catalogs) -> None:
     for pick in outcome.picks:
         result = results.get(pick.openrouter_id)
         if result is None or any(m.provider == pick.provider for m in result.matches):
@@ -222,17 +319,17 @@ def _apply_llm(results: dict[str, MatchResult], outcome: llm.LlmOutcome, catalog
         result.candidates.pop(pick.provider, None)
 
 
-def _drop_registered(results: dict[str, MatchResult], status_of: dict[str, str],
+def _drop_registered(results: dict[str, MatchResult], settled: dict[str, str],
                      registered: set[tuple[str, str]]) -> None:
     """A provider ID we already benchmark is not a new model: drop it from the matches, and
     an entry whose every match is registered is `known` (registry IDs compare case-insensitively)."""
     registered_lower = {(provider, model_id.lower()) for provider, model_id in registered}
     for oid, result in results.items():
-        if oid in status_of or not result.matches:
+        if oid in settled or not result.matches:
             continue
         fresh = [m for m in result.matches if (m.provider, m.model_id.lower()) not in registered_lower]
         if not fresh:
-            status_of[oid] = MatchStatus.KNOWN
+            settled[oid] = MatchStatus.KNOWN
         result.matches = fresh
 
 
@@ -253,13 +350,14 @@ def catalog_match(*, as_of: datetime | None = None, use_llm: bool = True, rematc
     rows = list(rows.order_by("openrouter_id"))
     catalogs = selectors.provider_catalogs_current()
     matcher = Matcher(catalogs)
-    known = selectors.registry_model_ids_lower()
+    known = registry_model_ids_lower()
     results: dict[str, MatchResult] = {}
-    status_of: dict[str, str] = {}
+    # Entries whose status is decided before (or instead of) matching: already in the registry.
+    settled: dict[str, str] = {}
     for row in rows:
         variant_free = names.strip_variant(row.openrouter_id).lower()
         if row.openrouter_id.lower() in known or variant_free in known:
-            status_of[row.openrouter_id] = MatchStatus.KNOWN
+            settled[row.openrouter_id] = MatchStatus.KNOWN
             results[row.openrouter_id] = MatchResult(openrouter_id=row.openrouter_id)
         else:
             results[row.openrouter_id] = matcher.match(selectors.openrouter_entry_to_catalog_entry(row), as_of=as_of)
@@ -267,36 +365,33 @@ def catalog_match(*, as_of: datetime | None = None, use_llm: bool = True, rematc
             progress(1)
     report.considered = len(rows)
 
-    client = client if client is not None else (llm.llm_client() if use_llm else None)
+    client = client if client is not None else (llm_client() if use_llm else None)
     if use_llm and client is not None:
         by_id = {row.openrouter_id: row for row in rows}
-        ambiguous = [llm.Ambiguous(oid, by_id[oid].name, by_id[oid].hugging_face_id, r.candidates)
-                     for oid, r in results.items() if oid not in status_of and not r.skipped and r.candidates]
-        if ambiguous:
-            outcome = llm.llm_choose(items=ambiguous, client=client)
-            _apply_llm(results, outcome, catalogs)
-            report.llm_calls += outcome.calls
-            report.llm_picks += len(outcome.picks)
-            report.llm_discarded += outcome.discarded
-            report.errors += outcome.errors
+        outcome = llm_resolve_ambiguous(results=results, entries=by_id, client=client, catalogs=catalogs,
+                                        settled=settled)
+        report.llm_calls += outcome.calls
+        report.llm_picks += len(outcome.picks)
+        report.llm_discarded += outcome.discarded
+        report.errors += outcome.errors
         if probe_providers is None:
             probe_providers = [p for p, cfg in settings.PROVIDERS.items() if cfg.get("api_key") and p not in catalogs]
         guesses = [llm.GuessItem(oid, by_id[oid].name, by_id[oid].hugging_face_id, provider)
-                   for oid, r in results.items() if oid not in status_of and not r.skipped
+                   for oid, r in results.items() if oid not in settled and not r.skipped
                    for provider in probe_providers]
         if guesses:
             outcome = llm.llm_guess_and_probe(items=guesses, client=client, prober=prober or llm.http_probe)
-            _apply_llm(results, outcome, catalogs)
+            _picks_apply(results, outcome, catalogs)
             report.llm_calls += outcome.calls
             report.llm_picks += len(outcome.picks)
             report.probes += outcome.probes
             report.llm_discarded += outcome.discarded
             report.errors += outcome.errors
 
-    _drop_registered(results, status_of, selectors.registry_keys())
+    _drop_registered(results, settled, registry_keys())
     for row in rows:
         result = results[row.openrouter_id]
-        status = status_of.get(row.openrouter_id) or result.status
+        status = settled.get(row.openrouter_id) or result.status
         report.counts[status] = report.counts.get(status, 0) + 1
         report.results.append(result)
         if dry_run:
@@ -312,6 +407,7 @@ def catalog_match(*, as_of: datetime | None = None, use_llm: bool = True, rematc
             match_method=best.method if best else "",
             match_reasoning=reasoning[:4000],
             matches=[{**m.as_dict(), "reasoning": m.reasoning[:500]} for m in result.matches],
+            candidates={provider: list(ids) for provider, ids in sorted(result.candidates.items())},
             skip_reason=result.skipped or "",
             verified_at=as_of if best and best.verified else None,
             matched_at=as_of,
@@ -329,57 +425,85 @@ class AddOutcome:
     model_id: str = ""
     audit: object = None
     error: str = ""
+    code: str = ""  # ChangeError.code of the refusal, when there is one
 
     @property
     def added(self) -> bool:
         return self.audit is not None and not self.error
 
 
-def openrouter_add_matched(*, entry_ids, actor) -> list[AddOutcome]:
+def openrouter_add_matched(*, entry_ids, actor: Actor) -> list[AddOutcome]:
     """Add each matched entry's provider IDs to the registry as DISABLED candidates.
 
     The entry is claimed first (matched → added, conditional), so two admins adding the
-    same entry add it once; each registry row goes through operator_app.changes.registry_add,
+    same entry add it once; each registry row goes through registry.services.registry_add,
     which writes the audit record. Discovery never enables anything.
     """
-    from operator_app import changes
-
     outcomes: list[AddOutcome] = []
     for row in OpenRouterModel.objects.filter(pk__in=list(entry_ids)).order_by("openrouter_id"):
-        if row.match_status != MatchStatus.MATCHED or not row.matches:
-            outcomes.append(AddOutcome(row.pk, row.openrouter_id, error=f"not matched (status {row.match_status})"))
+        if refusal := row.add_refusal():
+            outcomes.append(AddOutcome(row.pk, row.openrouter_id, error=refusal))
             continue
         claimed = OpenRouterModel.objects.filter(pk=row.pk, match_status=MatchStatus.MATCHED).update(
             match_status=MatchStatus.ADDED)
         if claimed != 1:
             outcomes.append(AddOutcome(row.pk, row.openrouter_id, error="already handled by someone else"))
             continue
-        added_any = False
+        entry_outcomes = []
         for match in row.matches:
             outcome = AddOutcome(row.pk, row.openrouter_id, match.get("provider", ""), match.get("model_id", ""))
             try:
-                outcome.audit = changes.registry_add(
+                outcome.audit = registry_add(
                     provider=outcome.provider, model_id=outcome.model_id,
                     reason=f"discovered on OpenRouter as {row.openrouter_id}", actor=actor,
                     display_name=row.name,
                     provenance={"openrouter_id": row.openrouter_id, "method": match.get("method", ""),
                                 "confidence": match.get("confidence")},
                 )
-                added_any = True
-            except changes.ChangeError as exc:
-                outcome.error = str(exc)
-            outcomes.append(outcome)
-        if not added_any and not any("already in the registry" in o.error for o in outcomes if o.entry_id == row.pk):
+            except ChangeError as exc:
+                outcome.error, outcome.code = str(exc), exc.code
+            entry_outcomes.append(outcome)
+        outcomes += entry_outcomes
+        if not any(o.added or o.code == ChangeError.ALREADY for o in entry_outcomes):
             # Nothing could be added and nothing was there already: give the entry back.
             OpenRouterModel.objects.filter(pk=row.pk, match_status=MatchStatus.ADDED).update(
                 match_status=MatchStatus.MATCHED)
     return outcomes
 
 
-def openrouter_reject_match(*, entry_ids, actor, reason) -> int:
-    """Mark entries' matches rejected (audited); returns how many changed."""
-    from operator_app import changes
+def openrouter_add_pick(*, entry_id, provider: str, model_id: str, actor: Actor) -> AddOutcome:
+    """A human's pick among an ambiguous (or matched) entry's candidates: add that one provider ID
+    as a DISABLED candidate, like openrouter_add_matched (claimed first, audited by registry_add).
+    Only an ID the matcher offered can be picked; a failed add gives the entry back."""
+    row = OpenRouterModel.objects.filter(pk=entry_id).first()
+    if row is None:
+        return AddOutcome(str(entry_id), "", provider, model_id, error="not in the OpenRouter catalog")
+    outcome = AddOutcome(row.pk, row.openrouter_id, provider, model_id)
+    if refusal := row.pick_refusal(provider, model_id):
+        outcome.error = refusal
+        return outcome
+    before = row.match_status
+    if OpenRouterModel.objects.filter(pk=row.pk, match_status=before).update(match_status=MatchStatus.ADDED) != 1:
+        outcome.error = "already handled by someone else"
+        return outcome
+    try:
+        outcome.audit = registry_add(
+            provider=provider, model_id=model_id, actor=actor, display_name=row.name,
+            reason=f"discovered on OpenRouter as {row.openrouter_id}, picked among its candidates",
+            provenance={"openrouter_id": row.openrouter_id, "method": "human-pick", "confidence": None},
+        )
+    except ChangeError as exc:
+        outcome.error, outcome.code = str(exc), exc.code
+        if exc.code != ChangeError.ALREADY:
+            OpenRouterModel.objects.filter(pk=row.pk, match_status=MatchStatus.ADDED).update(match_status=before)
+            return outcome
+    OpenRouterModel.objects.filter(pk=row.pk).update(matched_provider=provider, matched_model_id=model_id,
+                                                     match_method="human-pick")
+    return outcome
 
+
+def openrouter_reject_match(*, entry_ids, actor: Actor, reason) -> int:
+    """Mark entries' matches rejected (audited); returns how many changed."""
     reason = (reason or "").strip()
     if not reason:
         raise ValueError("a reason is required to reject a match")
@@ -389,8 +513,8 @@ def openrouter_reject_match(*, entry_ids, actor, reason) -> int:
                 match_status=MatchStatus.REJECTED) != 1:
             continue
         changed += 1
-        changes.audit_record(action="reject_match", actor=actor, reason=reason, provider=row.matched_provider,
-                             model_id=row.matched_model_id,
-                             before={"openrouter_id": row.openrouter_id, "match_status": row.match_status},
-                             after={"openrouter_id": row.openrouter_id, "match_status": MatchStatus.REJECTED})
+        audit_record(action="reject_match", actor=actor, reason=reason, provider=row.matched_provider,
+                     model_id=row.matched_model_id,
+                     before={"openrouter_id": row.openrouter_id, "match_status": row.match_status},
+                     after={"openrouter_id": row.openrouter_id, "match_status": MatchStatus.REJECTED})
     return changed

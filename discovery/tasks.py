@@ -8,7 +8,8 @@ from discovery import services
 @shared_task(name="discovery.tasks.fetch_openrouter")
 def fetch_openrouter() -> dict:
     run = services.openrouter_fetch()
-    return {"run": run.pk, "status": run.status, "count": run.count, "new": run.new, "error": run.error}
+    return {"run": run.pk, "status": run.status, "count": run.count, "new": run.new, "aliases": run.aliases,
+            "skipped": run.skipped, "error": run.error}
 
 
 @shared_task(name="discovery.tasks.sync_provider_catalogs")

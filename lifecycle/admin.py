@@ -1,94 +1,22 @@
-from django.contrib import admin, messages
+"""Admin for the evidence lifecycle reads: benchmark rows, health rows and provider catalogs.
 
-from lifecycle.models import (
-    BenchmarkError,
-    BenchmarkResult,
-    ModelStatus,
-    ProviderCatalogEntry,
-    ProviderCatalogSync,
-    DisabledClass,
-    RegisteredModel,
-)
-from lifecycle.taxonomy import sanitize_text
-from llmops.lib.admin_actions import Effect, Result, confirmed_action
+All of it is evidence that decisions rest on, written by the runner or by our collectors:
+viewable, never editable by hand. Provider text is redacted and capped before it is shown
+(the admin escapes it)."""
+
+from django.contrib import admin
+from django.utils import timezone
+
+from lifecycle.models import BenchmarkError, BenchmarkResult, ModelStatus, ProviderCatalogEntry, ProviderCatalogSync
+from lifecycle.timeline import model_week, timeline_svg
 from llmops.lib.admin_base import ReadOnlyAdmin
+from llmops.lib.admin_display import pretty_json, text_block
+from llmops.lib.text import redact_json, sanitize_text
+from registry.admin import RegisteredModelAdmin
+from registry.models import RegisteredModel
 
-
-def _registry_toggle(request, ids, reason, *, enable: bool):
-    # Imported here: operator_app imports lifecycle, not the other way round at import time.
-    from operator_app.changes import Actor, ChangeError, registry_disable, registry_enable
-
-    actor = Actor.for_user(request.user)
-    done, failed = [], []
-    rows = RegisteredModel.objects.filter(pk__in=ids).only("pk", "provider", "model_id")
-    for row in rows:
-        try:
-            if enable:
-                registry_enable(provider=row.provider, model_id=row.model_id, reason=reason, actor=actor)
-            else:
-                registry_disable(provider=row.provider, model_id=row.model_id, reason=reason,
-                                 disabled_class=DisabledClass.MANUAL, actor=actor)
-            done.append(f"{row.provider}/{row.model_id}")
-        except ChangeError as exc:
-            failed.append(str(exc))
-    verb = "Enabled" if enable else "Disabled"
-    results = []
-    if done:
-        results.append(Result(messages.SUCCESS, f"{verb} {len(done)} model(s) (audited): {', '.join(done[:30])}"))
-    if failed:
-        results.append(Result(messages.WARNING, f"{len(failed)} unchanged: " + "; ".join(failed[:30])))
-    return results
-
-
-def _enable(request, ids, reason):
-    return _registry_toggle(request, ids, reason, enable=True)
-
-
-def _disable(request, ids, reason):
-    return _registry_toggle(request, ids, reason, enable=False)
-
-
-def _toggle_effect(row: RegisteredModel, *, enable: bool) -> Effect:
-    label = f"{row.provider}/{row.model_id}"
-    if enable == row.enabled:
-        return Effect(label, f"skipped: already {'enabled' if row.enabled else 'disabled'}", will_act=False)
-    if enable:
-        was = f" (disabled: {row.disabled_class or 'no class'})" if row.disabled_class else ""
-        return Effect(label, f"enable{was}; the benchmark runs it again")
-    return Effect(label, "disable (class manual); the benchmark stops running it")
-
-
-def _registry_fields(qs):
-    return qs.only("pk", "provider", "model_id", "enabled", "disabled_class")
-
-
-enable_models = confirmed_action(
-    name="enable_models", description="Enable selected models (with a reason)", permissions=["toggle"],
-    title="Enable models?", confirm_label="Yes, enable", describe=lambda r: _toggle_effect(r, enable=True),
-    perform=_enable, reason="Reason", reason_required=True, only=_registry_fields,
-)
-disable_models = confirmed_action(
-    name="disable_models", description="Disable selected models (with a reason)", permissions=["toggle"],
-    title="Disable models?", confirm_label="Yes, disable", describe=lambda r: _toggle_effect(r, enable=False),
-    perform=_disable, reason="Reason", reason_required=True, danger=True, only=_registry_fields,
-)
-
-
-@admin.register(RegisteredModel)
-class RegisteredModelAdmin(ReadOnlyAdmin):
-    """The registry is read-only as a form: it changes only through the audited service
-    (operator_app.changes), here through the enable/disable actions."""
-
-    list_display = ("provider", "model_id", "enabled", "deprecated", "disabled_class", "disabled_at", "recheck_after")
-    list_filter = ("provider", "enabled", "deprecated", "disabled_class")
-    search_fields = ("provider", "model_id", "display_name")
-    readonly_fields = ("created_at",)
-    list_per_page = 100
-    show_full_result_count = False
-    actions = [enable_models, disable_models]
-
-    def has_toggle_permission(self, request):
-        return request.user.has_perm("lifecycle.change_registeredmodel")
+# Provider text on a detail page: redacted and capped, but long enough to read whole.
+DETAIL_LIMIT = 8000
 
 
 @admin.register(ModelStatus)
@@ -96,7 +24,18 @@ class ModelStatusAdmin(ReadOnlyAdmin):
     list_display = ("provider", "model_id", "lifecycle_status", "computed_at")
     list_filter = ("lifecycle_status", "provider")
     search_fields = ("provider", "model_id")
-    readonly_fields = ("computed_at",)
+    # Signals and the mirrored decision hold provider and LLM text: shown redacted (rows written
+    # before a redaction rule existed still hold what it now catches).
+    fields = ("provider", "model_id", "lifecycle_status", "computed_at", "signals_display", "decision_display")
+    readonly_fields = ("computed_at", "signals_display", "decision_display")
+
+    @admin.display(description="signals")
+    def signals_display(self, obj):
+        return pretty_json(redact_json(obj.signals))
+
+    @admin.display(description="operator decision")
+    def decision_display(self, obj):
+        return pretty_json(redact_json(obj.operator_decision))
 
 
 @admin.register(BenchmarkResult)
@@ -106,6 +45,12 @@ class BenchmarkResultAdmin(ReadOnlyAdmin):
     search_fields = ("provider", "model_name")
     date_hierarchy = "run_ts"
     show_full_result_count = False
+    fields = ("provider", "model_name", "run_ts", "gen_ts", "warnings_display")
+    readonly_fields = ("warnings_display",)
+
+    @admin.display(description="warnings")
+    def warnings_display(self, obj):
+        return pretty_json(redact_json(obj.warnings))
 
 
 @admin.register(BenchmarkError)
@@ -114,11 +59,24 @@ class BenchmarkErrorAdmin(ReadOnlyAdmin):
     list_filter = ("provider", "http_status", "stage")
     search_fields = ("provider", "model_name")
     show_full_result_count = False
+    # The detail page shows the runner's raw `message`/`error` only through the redactor: a
+    # provider can echo our credentials back, and viewers must not read them here.
+    fields = ("provider", "model_name", "ts", "created_at", "timestamp", "http_status", "stage", "message_display",
+              "error_display")
+    readonly_fields = ("message_display", "error_display")
 
     @admin.display(description="message")
     def short_message(self, obj):
         # Provider text is untrusted: redacted and capped (the admin escapes it).
         return sanitize_text(obj.message or obj.error or "", limit=120)
+
+    @admin.display(description="message")
+    def message_display(self, obj):
+        return text_block(sanitize_text(obj.message, limit=DETAIL_LIMIT))
+
+    @admin.display(description="error (legacy rows)")
+    def error_display(self, obj):
+        return text_block(sanitize_text(obj.error, limit=DETAIL_LIMIT))
 
 
 @admin.register(ProviderCatalogEntry)
@@ -130,5 +88,27 @@ class ProviderCatalogEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(ProviderCatalogSync)
 class ProviderCatalogSyncAdmin(ReadOnlyAdmin):
-    list_display = ("provider", "started_at", "finished_at", "status", "complete", "pages", "count", "new")
+    list_display = ("provider", "started_at", "finished_at", "status", "complete", "pages", "count", "new", "skipped")
     list_filter = ("provider", "status", "complete")
+    fields = ("provider", "source", "started_at", "finished_at", "status", "complete", "pages", "count", "new",
+              "skipped", "skipped_entries_display", "error")
+    readonly_fields = ("skipped_entries_display",)
+
+    @admin.display(description="skipped entries")
+    def skipped_entries_display(self, obj):
+        return text_block("\n".join(obj.skipped_entries or []))
+
+
+class RegisteredModelWithWeekAdmin(RegisteredModelAdmin):
+    """The registry's admin (registry.admin) with the model's week drawn on its page: the runs live in
+    this app, the registry below it cannot read them."""
+
+    readonly_fields = (*RegisteredModelAdmin.readonly_fields, "model_week")
+
+    @admin.display(description="the model's week")
+    def model_week(self, obj):
+        return timeline_svg(model_week(provider=obj.provider, model_id=obj.model_id, as_of=timezone.now()))
+
+
+admin.site.unregister(RegisteredModel)
+admin.site.register(RegisteredModel, RegisteredModelWithWeekAdmin)

@@ -29,16 +29,15 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from lifecycle.snapshots import ModelSnapshot, ProviderContext
-from lifecycle.taxonomy import (
-    CONFIGURATION_CLASSES,
-    PROVIDER_WIDE_CLASSES,
-    annotate_snapshot,
-    dominant_class,
-    sanitize_text,
-)
+from lifecycle.snapshots import ModelSnapshot, ProviderContext, SnapshotSet, load_snapshot_file
+from lifecycle.taxonomy import annotate_snapset, annotate_snapshot, dominant_class
+from llmops.lib.dates import iso_minutes as _iso
+from llmops.lib.text import sanitize_text
+from registry.vocabulary import CONFIGURATION_CLASSES, PROVIDER_WIDE_CLASSES, WEATHER_CLASSES, Action
 
-DISABLE, MONITOR, IGNORE = "disable", "monitor", "ignore"
+DISABLE, MONITOR, IGNORE = Action.DISABLE.value, Action.MONITOR.value, Action.IGNORE.value
+# The replay output names the deterministic engine so: it is what decides when no LLM does.
+SUGGESTED_BY = "classifier-fallback"
 # A provider is in trouble when half its failures, or half its models right now, share
 # one provider-level class.
 PROVIDER_WIDE_ERROR_RATE = 0.5
@@ -72,10 +71,6 @@ class Verdict:
 
 def _hours(delta: timedelta) -> float:
     return delta.total_seconds() / 3600
-
-
-def _iso(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%dT%H:%MZ") if value else "never"
 
 
 def _evidence(group, as_of: datetime) -> str:
@@ -142,7 +137,7 @@ def classify_model(snapshot: ModelSnapshot, provider_ctx: ProviderContext | None
         return Verdict(IGNORE, 1.0, f"{snapshot.provider}/{snapshot.model_id} is disabled in the registry.",
                        "disabled", window_class)
 
-    current = [g for g in snapshot.errors if g.streak_first_at is not None]
+    current = snapshot.streak_groups()
     if snapshot.streak_started_at is None or not current:
         return _not_failing_now(snapshot, provider_ctx, window_class, as_of)
     return _failing_now(snapshot, provider_ctx, current, as_of)
@@ -249,7 +244,7 @@ def _failing_now(snapshot, ctx, current, as_of) -> Verdict:
         return Verdict(MONITOR, 0.8, f"Access denied for this model only (per-model entitlement, recoverable by "
                        f"granting access): {since}: {evidence}. {where}.", status, cls)
 
-    if cls in ("transient", "rate_limit", "timeout", "network"):
+    if cls in WEATHER_CLASSES:
         if never:
             return Verdict(MONITOR, 0.75, f"Never succeeded, only {cls} failures so far (not an answer about the "
                            f"model): {since}: {evidence}. Keep probing. {where}.", status, cls)
@@ -258,3 +253,44 @@ def _failing_now(snapshot, ctx, current, as_of) -> Verdict:
 
     return Verdict(MONITOR, 0.6, f"Failing with unclassified errors: {since}: {evidence}. {where}. Needs a look.",
                    status, cls)
+
+
+# --- whole snapshot sets and files -------------------------------------------------------------
+
+def classify_snapset(snapset: SnapshotSet) -> dict[tuple[str, str], Verdict]:
+    """The classifier's verdict for every model of one snapshot set."""
+    annotate_snapset(snapset)
+    return {
+        m.key: classify_model(m, snapset.providers.get(m.provider), as_of=snapset.as_of) for m in snapset.models
+    }
+
+
+def classify_snapset_rows(snapset: SnapshotSet, *, source: str | None = None) -> list[dict]:
+    """Replay-output dicts (snapshot-format.md) for one snapshot set; the operator adds `auto_execute`."""
+    verdicts = classify_snapset(snapset)
+    rows = []
+    for m in snapset.models:
+        v = verdicts[m.key]
+        rows.append({
+            "source": source if source is not None else snapset.source,
+            "provider": m.provider,
+            "model_id": m.model_id,
+            "action": v.action,
+            "confidence": v.confidence,
+            "error_class": v.error_class,
+            "suggested_by": SUGGESTED_BY,
+            "reasoning": v.reasoning,
+            "lifecycle_status": v.lifecycle_status,
+        })
+    return rows
+
+
+def classify_snapshot_files(paths) -> list[dict]:
+    """Decide every model of every file, each file its own world (its providers block applies only
+    to its own models). Every file is read and validated first, so a bad one fails the whole replay
+    (SnapshotFormatError naming the file and entry) before anything is decided."""
+    snapsets = [(str(path), load_snapshot_file(path)) for path in paths]
+    rows = []
+    for source, snapset in snapsets:
+        rows.extend(classify_snapset_rows(snapset, source=source))
+    return rows

@@ -1,8 +1,14 @@
 """A realistic demo fleet: registry, a week of results and errors, provider catalogs.
 
-Deterministic (fixed seed) and idempotent: the registry is upserted, and the demo
-models' benchmark rows are replaced, so running it twice leaves the same counts.
-Error texts are the real provider texts from shared/samples/snapshots.
+Deterministic (fixed seed) and idempotent: the registry is upserted, and the benchmark rows the
+seed wrote before are replaced, so running it twice leaves the same counts. Error texts are the
+real provider texts from shared/samples/snapshots.
+
+It only ever touches rows it wrote itself, recorded in `demo_rows` (DemoRow: table + primary
+key, kept apart so the runner's collections get no field of ours). A database that holds any
+registry model, benchmark result or error, provider catalog entry or sync it did not write is
+real history: the seed refuses it and says what it found, unless `force` is given (a throwaway
+database), and even then it deletes and updates nothing but its own rows.
 """
 
 from __future__ import annotations
@@ -13,13 +19,17 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from lifecycle.models import (
-    BenchmarkError,
-    BenchmarkResult,
-    ProviderCatalogEntry,
-    ProviderCatalogSync,
-    RegisteredModel,
-)
+from lifecycle.models import BenchmarkError, BenchmarkResult, DemoRow, ProviderCatalogEntry, ProviderCatalogSync
+from registry.models import RegisteredModel
+
+# What the seed writes, and so what it checks for rows it did not write.
+SEEDED = (RegisteredModel, BenchmarkResult, BenchmarkError, ProviderCatalogEntry, ProviderCatalogSync)
+CHUNK = 500  # primary keys per `pk__in` (SQLite's bound-variable limit)
+EXAMPLES = 3
+
+
+class DemoRefused(Exception):
+    """The database holds rows seed_demo did not write; the message says which."""
 
 RUN_EVERY = timedelta(hours=3)
 DAYS = 7
@@ -92,9 +102,12 @@ FLEET: list[Scenario] = [
     *[Scenario("deepinfra", m, "billing") for m in ("meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.3-70B-Instruct", "Qwen/Qwen3-235B-A22B", "deepseek-ai/DeepSeek-V3")],
     # mistral: rotated key, every model fails 401 (provider-wide credentials)
     *[Scenario("mistral", m, "auth") for m in ("mistral-large-latest", "mistral-small-latest", "codestral-latest")],
-    # fireworks: flapping model, healthy rest
+    # fireworks: a flapping model, a renamed one (its old ID 404s), healthy rest
     Scenario("fireworks", "accounts/fireworks/models/llama-v3p3-70b-instruct", "healthy"),
-    Scenario("fireworks", "accounts/fireworks/models/deepseek-v3", "healthy"),
+    Scenario("fireworks", "accounts/fireworks/models/llama-v3p1-8b-instruct", "healthy"),
+    Scenario("fireworks", "accounts/fireworks/models/glm-4p6", "healthy"),
+    # renamed: the old ID answers 404, the complete catalog lists its dated successor (-0324)
+    Scenario("fireworks", "accounts/fireworks/models/deepseek-v3", "dead", listed=False),
     Scenario("fireworks", "accounts/fireworks/models/qwen3-235b-a22b", "flapping"),
     # together: a new candidate that never succeeded, healthy rest
     Scenario("together", "meta-llama/Llama-3.3-70B-Instruct-Turbo", "healthy"),
@@ -123,7 +136,8 @@ CATALOG_ONLY = {
     "openai": ["gpt-5.1", "gpt-5-mini", "gpt-5-nano"],
     "anthropic": ["claude-opus-4-5"],
     "groq": ["moonshotai/kimi-k2-instruct-0905", "openai/gpt-oss-20b"],
-    "fireworks": ["accounts/fireworks/models/kimi-k2-thinking", "accounts/fireworks/models/gpt-oss-120b"],
+    "fireworks": ["accounts/fireworks/models/kimi-k2-thinking", "accounts/fireworks/models/gpt-oss-120b",
+                  "accounts/fireworks/models/deepseek-v3-0324"],
     "together": ["openai/gpt-oss-120b", "moonshotai/Kimi-K2-Instruct"],
     "deepinfra": ["zai-org/GLM-4.5"],
 }
@@ -173,23 +187,84 @@ def _outcome(s: Scenario, t: datetime, as_of: datetime, rng: random.Random):
     raise ValueError(f"unknown demo scenario {kind}")
 
 
-def seed_demo(*, as_of: datetime | None = None, seed: int = 42) -> dict:
-    """Fill the database with the demo fleet. Returns counts of what it wrote."""
+def _owned(model) -> list[str]:
+    return list(DemoRow.objects.filter(table=model._meta.label).values_list("row_id", flat=True))
+
+
+def _chunks(ids: list[str]):
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start:start + CHUNK]
+
+
+def _describe(model, row) -> str:
+    if model in (RegisteredModel, ProviderCatalogEntry):
+        return f"{row.provider}/{row.model_id}"
+    if model is ProviderCatalogSync:
+        return f"{row.provider} ({row.source or 'no source'}, {row.started_at:%Y-%m-%d})"
+    moment = getattr(row, "run_ts", None) or getattr(row, "ts", None) or getattr(row, "created_at", None)
+    return f"{row.provider}/{row.model_name}" + (f" at {moment:%Y-%m-%d %H:%M}" if moment else "")
+
+
+def demo_foreign_rows(owned: dict) -> dict[str, tuple[int, list[str]]]:
+    """Per table the seed writes: how many rows it did not write, and a few of them."""
+    found = {}
+    for model in SEEDED:
+        mine = set(owned[model])
+        total = model.objects.count()
+        present = sum(model.objects.filter(pk__in=chunk).count() for chunk in _chunks(sorted(mine)))
+        if total - present <= 0:
+            continue
+        examples = []
+        for row in model.objects.order_by("pk")[:1000].iterator():
+            if row.pk not in mine:
+                examples.append(_describe(model, row))
+                if len(examples) == EXAMPLES:
+                    break
+        found[str(model._meta.verbose_name_plural)] = (total - present, examples)
+    return found
+
+
+def _refusal(found: dict) -> str:
+    parts = [f"{n:,} {name} (e.g. {', '.join(examples)})" if examples else f"{n:,} {name}"
+             for name, (n, examples) in found.items()]
+    return ("this database holds data seed_demo did not write: " + "; ".join(parts) + ". seed_demo is for an "
+            "empty or demo database and would mix fake history into it. Point DATABASE_URL at a throwaway "
+            "database (or delete an old demo database, e.g. var/llmops.sqlite3, and run make demo), or pass "
+            "--force if this one is throwaway: even then only rows seed_demo wrote itself are replaced")
+
+
+def _own(rows, *, now) -> None:
+    DemoRow.objects.bulk_create([DemoRow(table=row._meta.label, row_id=str(row.pk), seeded_at=now) for row in rows],
+                                batch_size=CHUNK)
+
+
+def seed_demo(*, as_of: datetime | None = None, seed: int = 42, force: bool = False) -> dict:
+    """Fill the database with the demo fleet. Returns counts of what it wrote.
+
+    Raises DemoRefused on a database holding rows it did not write, unless `force`.
+    """
     as_of = (as_of or timezone.now()).replace(minute=0, second=0, microsecond=0)
+    now = timezone.now()
+    owned = {model: _owned(model) for model in SEEDED}
+    foreign = demo_foreign_rows(owned)
+    if foreign and not force:
+        raise DemoRefused(_refusal(foreign))
     rng = random.Random(seed)
     created_models = 0
     for s in FLEET:
-        _, created = RegisteredModel.objects.get_or_create(
+        row, created = RegisteredModel.objects.get_or_create(
             provider=s.provider, model_id=s.model_id,
             defaults={"display_name": s.model_id.rsplit("/", 1)[-1], "created_at": as_of - timedelta(days=60)},
         )
-        created_models += int(created)
+        if created:
+            _own([row], now=now)
+            created_models += 1
 
-    providers = sorted({s.provider for s in FLEET})
-    names = sorted({s.model_id for s in FLEET})
-    # Replace the demo models' history so a rerun leaves the same counts.
-    BenchmarkResult.objects.filter(provider__in=providers, model_name__in=names).delete()
-    BenchmarkError.objects.filter(provider__in=providers, model_name__in=names).delete()
+    # Replace the history this seed wrote before (and only that) so a rerun leaves the same counts.
+    for model in (BenchmarkResult, BenchmarkError):
+        for chunk in _chunks(owned[model]):
+            model.objects.filter(pk__in=chunk).delete()
+            DemoRow.objects.filter(table=model._meta.label, row_id__in=chunk).delete()
 
     results, errors = [], []
     for s in FLEET:
@@ -209,25 +284,33 @@ def seed_demo(*, as_of: datetime | None = None, seed: int = 42) -> dict:
             else:
                 errors.append(BenchmarkError(provider=s.provider, model_name=s.model_id, ts=t, message=message,
                                              http_status=status, stage="generate"))
+    # Ownership first: a seed that dies midway leaves rows it can still recognise and replace.
+    _own(results + errors, now=now)
     BenchmarkResult.objects.bulk_create(results, batch_size=1000)
     BenchmarkError.objects.bulk_create(errors, batch_size=1000)
 
     catalog_rows = 0
+    mine_entries = set(owned[ProviderCatalogEntry])
+    mine_syncs = set(owned[ProviderCatalogSync])
     for provider in COMPLETE_CATALOGS:
         listed = [s.model_id for s in FLEET if s.provider == provider and s.listed] + CATALOG_ONLY.get(provider, [])
-        existing = set(
-            ProviderCatalogEntry.objects.filter(provider=provider).values_list("model_id", flat=True)
-        )
+        existing = dict(ProviderCatalogEntry.objects.filter(provider=provider).values_list("model_id", "pk"))
         new = [ProviderCatalogEntry(provider=provider, model_id=m, name=m, first_seen_at=as_of, last_seen_at=as_of,
                                     raw={"id": m}) for m in listed if m not in existing]
+        _own(new, now=now)
         ProviderCatalogEntry.objects.bulk_create(new)
-        ProviderCatalogEntry.objects.filter(provider=provider, model_id__in=listed).update(last_seen_at=as_of)
+        # Only our own entries are "seen" again: a real listing's dates are evidence, not ours to move.
+        ours = [pk for m, pk in existing.items() if m in listed and pk in mine_entries]
+        for chunk in _chunks(ours):
+            ProviderCatalogEntry.objects.filter(pk__in=chunk).update(last_seen_at=as_of)
         catalog_rows += len(new)
-        if not ProviderCatalogSync.objects.filter(provider=provider, source="demo").exists():
-            ProviderCatalogSync.objects.create(
+        if not ProviderCatalogSync.objects.filter(provider=provider, pk__in=sorted(mine_syncs)).exists():
+            sync = ProviderCatalogSync(
                 provider=provider, source="demo", started_at=as_of, finished_at=as_of,
                 status=ProviderCatalogSync.Status.COMPLETE, complete=True, pages=1, count=len(listed), new=len(new),
             )
+            _own([sync], now=now)
+            sync.save(force_insert=True)
     return {
         "as_of": as_of,
         "models": len(FLEET),
@@ -235,4 +318,5 @@ def seed_demo(*, as_of: datetime | None = None, seed: int = 42) -> dict:
         "results": len(results),
         "errors": len(errors),
         "catalog_entries_created": catalog_rows,
+        "foreign": {name: n for name, (n, _) in foreign.items()},
     }

@@ -1,4 +1,4 @@
-"""The model registry, model health, the benchmark collections and provider catalogs.
+"""Model health, the benchmark runner's results and errors, and direct providers' catalogs.
 
 db_table names are the production MongoDB collection names. The benchmark results and
 errors collections are written by the benchmark runner; their names come from settings.
@@ -8,65 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from llmops.lib.fields import Document
-
-
-class DisabledClass(models.TextChoices):
-    HARD_MODEL = "hard_model", "Model removed / not found"
-    HARD_CAPABILITY = "hard_capability", "Request does not fit the model"
-    CONTENT_FILTER = "content_filter", "Content filter"
-    AUTH = "auth", "Credentials / access"
-    BILLING = "billing", "Billing / credit"
-    RATE_LIMIT = "rate_limit", "Rate limited"
-    TRANSIENT = "transient", "Transient provider error"
-    TIMEOUT = "timeout", "Timeout"
-    NETWORK = "network", "Network"
-    BUDGET_EXHAUSTED = "budget_exhausted", "Benchmark budget exhausted"
-    UNKNOWN = "unknown", "Unknown"
-    MANUAL = "manual", "Manual (operator decision)"
-
-
-# Classes whose cause can go away by itself or by fixing the account: a model disabled
-# for one of these gets a recheck_after instead of being dead for good.
-RECOVERABLE_CLASSES = frozenset(
-    {DisabledClass.AUTH, DisabledClass.BILLING, DisabledClass.RATE_LIMIT, DisabledClass.TRANSIENT,
-     DisabledClass.TIMEOUT, DisabledClass.NETWORK, DisabledClass.BUDGET_EXHAUSTED}
-)
-
-
-class RegisteredModel(Document):
-    """One model the benchmark runs against: the `models` collection."""
-
-    provider = models.CharField(max_length=64)
-    model_id = models.CharField(max_length=255)
-    display_name = models.CharField(max_length=255, blank=True, default="")
-    enabled = models.BooleanField(default=True)
-    deprecated = models.BooleanField(default=False)
-    disabled_reason = models.TextField(blank=True, default="")
-    disabled_at = models.DateTimeField(null=True, blank=True)
-    disabled_by = models.CharField(max_length=150, blank=True, default="")
-    disabled_class = models.CharField(max_length=32, blank=True, default="", choices=DisabledClass.choices)
-    recheck_after = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        db_table = "models"
-        verbose_name = "registered model"
-        ordering = ("provider", "model_id")
-        constraints = [
-            models.UniqueConstraint(fields=["provider", "model_id"], name="models_provider_model_id_uniq"),
-        ]
-        indexes = [
-            models.Index(fields=["enabled", "provider"], name="models_enabled_provider_idx"),
-            models.Index(fields=["disabled_class"], name="models_disabled_class_idx"),
-        ]
-
-    def __str__(self):
-        return f"{self.provider}/{self.model_id}"
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.provider, self.model_id)
+from llmops.lib.object_id import Document
 
 
 class LifecycleStatus(models.TextChoices):
@@ -204,6 +146,9 @@ class ProviderCatalogSync(Document):
     pages = models.IntegerField(default=0)
     count = models.IntegerField(default=0)
     new = models.IntegerField(default=0)
+    # Malformed entries of the listing that were skipped (a listing with any is partial).
+    skipped = models.IntegerField(default=0)
+    skipped_entries = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True, default="")
 
     class Meta:
@@ -213,3 +158,20 @@ class ProviderCatalogSync(Document):
 
     def __str__(self):
         return f"{self.provider} sync {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class DemoRow(Document):
+    """A row seed_demo wrote (table label + primary key): what it may replace or delete on a rerun,
+    and how it tells a demo database from one holding real history. Kept apart so the runner's
+    collections get no field of ours."""
+
+    table = models.CharField(max_length=64)
+    row_id = models.CharField(max_length=24)
+    seeded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "demo_rows"
+        constraints = [models.UniqueConstraint(fields=["table", "row_id"], name="demo_rows_table_row_uniq")]
+
+    def __str__(self):
+        return f"{self.table} {self.row_id}"

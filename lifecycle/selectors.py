@@ -8,19 +8,14 @@ a row is counted exactly once and each read can use that field's index.
 
 from __future__ import annotations
 
+import operator
 from datetime import datetime, timedelta
+from functools import reduce
 
 from django.db.models import Count, DateTimeField, Max, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from lifecycle.models import (
-    BenchmarkError,
-    BenchmarkResult,
-    ModelStatus,
-    ProviderCatalogEntry,
-    ProviderCatalogSync,
-    RegisteredModel,
-)
+from lifecycle.models import BenchmarkError, BenchmarkResult, ModelStatus, ProviderCatalogEntry, ProviderCatalogSync
 
 ERROR_TS_FIELDS = ("ts", "created_at", "timestamp")
 ERROR_GROUP_FIELDS = ("provider", "model_name", "http_status", "message", "error")
@@ -30,11 +25,6 @@ CATALOG_MAX_AGE = timedelta(days=30)
 
 def _in_providers(qs, providers):
     return qs.filter(provider__in=sorted(providers)) if providers else qs
-
-
-def registry_list(*, providers=None) -> list[dict]:
-    qs = _in_providers(RegisteredModel.objects.all(), providers)
-    return list(qs.order_by().values("provider", "model_id", "enabled", "deprecated"))
 
 
 def results_by_model(*, since: datetime, as_of: datetime, providers=None) -> list[dict]:
@@ -93,6 +83,31 @@ def streak_groups(*, field: str, floor: datetime, as_of: datetime, providers=Non
         **{f"{field}__gte": floor, f"{field}__lte": as_of, f"{field}__gt": since_success}
     )
     return list(qs.order_by().values(*ERROR_GROUP_FIELDS).annotate(streak_first_at=Min(field)))
+
+
+def runner_last_rows(*, since: datetime, as_of: datetime, providers=None) -> dict[str, datetime]:
+    """Per provider: its newest benchmark row (success or error) in [since, as_of]. A provider
+    missing from the answer had none. One grouped read per table (the collector gets the same
+    figure from the reads it makes anyway; the daily report asks here)."""
+    newest: dict[str, datetime] = {}
+
+    def keep(provider, moment):
+        if moment is not None and (provider not in newest or moment > newest[provider]):
+            newest[provider] = moment
+
+    results = _in_providers(BenchmarkResult.objects.filter(run_ts__gte=since, run_ts__lte=as_of), providers)
+    for row in results.order_by().values("provider").annotate(last=Max("run_ts")):
+        keep(row["provider"], row["last"])
+    # One read for the three timestamp fields: each field's newest value among the rows it dates.
+    dated = {field: Q(**{f"{name}__isnull": True for name in ERROR_TS_FIELDS[:i]},
+                      **{f"{field}__gte": since, f"{field}__lte": as_of})
+             for i, field in enumerate(ERROR_TS_FIELDS)}
+    errors = _in_providers(BenchmarkError.objects.filter(reduce(operator.or_, dated.values())), providers)
+    for row in errors.order_by().values("provider").annotate(
+            **{f"last_{field}": Max(field, filter=q) for field, q in dated.items()}):
+        for field in ERROR_TS_FIELDS:
+            keep(row["provider"], row[f"last_{field}"])
+    return newest
 
 
 def catalog_latest_syncs(*, as_of: datetime, providers=None) -> dict[str, dict]:

@@ -15,12 +15,14 @@ from datetime import datetime
 from pathlib import Path
 
 from lifecycle import selectors
-from lifecycle.classifier import Verdict, classify_model, provider_problem
+from lifecycle.classifier import Verdict, classify_model, classify_snapset, provider_problem
+from lifecycle.collector import collect_snapshots
 from lifecycle.models import ModelStatus
-from lifecycle.signals import collect_snapshots
+from lifecycle.silence import RunnerSilence, snapset_hold_silent
 from lifecycle.snapshots import ErrorGroup, ModelSnapshot, SnapshotSet, write_snapshot_file
-from lifecycle.snapshots import iso_utc as _iso
-from lifecycle.taxonomy import annotate_snapset, sanitize_text
+from lifecycle.taxonomy import annotate_snapset
+from llmops.lib.dates import iso_utc as _iso
+from llmops.lib.text import sanitize_text
 
 MAX_GROUPS = 10
 BATCH_SIZE = 500
@@ -121,6 +123,9 @@ class CollectReport:
     status_counts: Counter = field(default_factory=Counter)
     action_counts: Counter = field(default_factory=Counter)
     provider_problems: dict = field(default_factory=dict)
+    # Providers the runner wrote nothing about lately: their models were not classified or written.
+    silence: RunnerSilence | None = None
+    held: int = 0
 
 
 def signals_collect(*, as_of: datetime, window_hours: int | None = None, providers=None,
@@ -131,12 +136,13 @@ def signals_collect(*, as_of: datetime, window_hours: int | None = None, provide
     failing export leaves the database as it was.
     """
     snapset = collect_snapshots(as_of=as_of, window_hours=window_hours, providers=providers, progress=progress)
-    from lifecycle.replay import snapset_verdicts
-
-    verdicts = snapset_verdicts(snapset)
-    report = CollectReport(snapset=snapset, verdicts=verdicts)
     if export_path is not None:
+        # The file keeps every model: a replay of it sees the same silence (lifecycle/silence.py).
         write_snapshot_file(snapset, export_path)
+    silence, held = snapset_hold_silent(snapset)
+    verdicts = classify_snapset(snapset)
+    report = CollectReport(snapset=snapset, verdicts=verdicts, silence=silence, held=len(held))
+    if export_path is not None:
         report.exported = str(export_path)
     report.written = model_status_write(snapset=snapset, verdicts=verdicts)
     report.status_counts = Counter(v.lifecycle_status for v in verdicts.values())

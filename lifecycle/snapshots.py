@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from llmops.lib.dates import iso_utc, moment_refusal, parse_iso
+
 FORMAT = "llmops-snapshots/1"
 CATALOG_STATES = ("complete", "partial", "none")
+# The longest signal window, collected or read from a file (SIGNAL_WINDOW_HOURS' maximum): a year.
+MAX_WINDOW_HOURS = 8760
 
 
 class SnapshotFormatError(ValueError):
@@ -36,6 +40,13 @@ class ErrorGroup:
     # Earliest occurrence since the model's last success (None: none since). The
     # collector computes it exactly; from a file without it, it is derived.
     streak_first_at: datetime | None = None
+
+    def seen_since(self, moment: datetime | None) -> bool:
+        """Whether this group failed after `moment` (a model's last success; None: it never
+        succeeded, so every failure counts). The one rule of what belongs to a failure streak."""
+        if moment is None:
+            return True
+        return self.last_seen_at is not None and self.last_seen_at > moment
 
 
 @dataclass
@@ -82,6 +93,14 @@ class ModelSnapshot:
     def failures(self) -> int:
         return max(self.runs - self.successes, 0)
 
+    def streak_groups(self) -> list[ErrorGroup]:
+        """Error groups of the current streak: those the collector marked with a streak start, or
+        else those seen since the last success (all of them if the model never succeeded)."""
+        marked = [g for g in self.errors if g.streak_first_at is not None]
+        if marked:
+            return marked
+        return [g for g in self.errors if g.seen_since(self.last_success_at)]
+
 
 @dataclass
 class SnapshotSet:
@@ -89,23 +108,22 @@ class SnapshotSet:
     providers: dict[str, ProviderContext]
     models: list[ModelSnapshot]
     source: str = ""
+    # The IDs each provider's latest complete catalog sync listed (providers with one only): what a
+    # successor named by untrusted text must be found in (operator_app.renames). Not in files.
+    catalogs: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Provider -> its newest benchmark row in the window, as the collector read it (None: not
+    # read, e.g. a replayed file; lifecycle.silence then derives it from the models).
+    runner_last_rows: dict[str, datetime] | None = None
 
 
 # --- parsing -------------------------------------------------------------------------
 
 def parse_datetime(value: Any, *, where: str) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if not isinstance(value, str):
-        raise SnapshotFormatError(f"{where}: expected an ISO 8601 timestamp, got {value!r}")
-    text = value.strip().replace("Z", "+00:00")
+    """llmops.lib.dates.parse_iso, with a SnapshotFormatError that names `where`."""
     try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise SnapshotFormatError(f"{where}: invalid timestamp {value!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        return parse_iso(value)
+    except ValueError as exc:
+        raise SnapshotFormatError(f"{where}: {exc}") from None
 
 
 def _int(value: Any, *, where: str, default: int | None = None) -> int | None:
@@ -116,6 +134,39 @@ def _int(value: Any, *, where: str, default: int | None = None) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise SnapshotFormatError(f"{where}: expected a non-negative integer, got {value!r}")
     return value
+
+
+def _bool(entry: dict, key: str, default: bool, *, where: str) -> bool:
+    """A true/false field; the string "false" (which bool() reads as true) is an error, not a guess."""
+    value = entry.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise SnapshotFormatError(f"{where}.{key}: expected true or false, got {value!r}")
+    return value
+
+
+def _optional_text(entry: dict, key: str, *, where: str) -> str | None:
+    value = entry.get(key)
+    if value is not None and not isinstance(value, str):
+        raise SnapshotFormatError(f"{where}.{key}: expected a string or null, got {value!r}")
+    return value
+
+
+def _list(entry: dict, key: str, *, where: str) -> list:
+    value = entry.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise SnapshotFormatError(f"{where}.{key}: expected a list, got {type(value).__name__} {value!r:.40}")
+    return value
+
+
+def _window(value: Any, *, where: str) -> int:
+    hours = _int(value, where=where)
+    if not 1 <= hours <= MAX_WINDOW_HOURS:
+        raise SnapshotFormatError(f"{where}: expected 1 to {MAX_WINDOW_HOURS} hours, got {hours}")
+    return hours
 
 
 def _group(data: Any, *, where: str) -> ErrorGroup:
@@ -139,27 +190,24 @@ def _group(data: Any, *, where: str) -> ErrorGroup:
     )
 
 
+def _derived_start(group: ErrorGroup, since: datetime | None) -> datetime | None:
+    """A group's streak start from its grouped times (file replay, no exact data), or None."""
+    if group.last_seen_at is None or not group.seen_since(since):
+        return None
+    first = group.first_seen_at or group.last_seen_at
+    return max(first, since) if since is not None else first
+
+
 def derive_group_streak_starts(snapshot: ModelSnapshot) -> None:
     """Bound each group's streak start by the last success (file replay, no exact data)."""
-    since = snapshot.last_success_at
     for group in snapshot.errors:
-        if group.streak_first_at is not None or group.last_seen_at is None:
-            continue
-        if since is None or group.last_seen_at > since:
-            first = group.first_seen_at or group.last_seen_at
-            group.streak_first_at = max(first, since) if since is not None else first
+        if group.streak_first_at is None:
+            group.streak_first_at = _derived_start(group, snapshot.last_success_at)
 
 
 def derive_streak_start(snapshot: ModelSnapshot) -> datetime | None:
     """First failure since the last success, from grouped errors (file replay)."""
-    since = snapshot.last_success_at
-    starts = []
-    for group in snapshot.errors:
-        if group.last_seen_at is None:
-            continue
-        if since is None or group.last_seen_at > since:
-            first = group.first_seen_at or group.last_seen_at
-            starts.append(max(first, since) if since is not None else first)
+    starts = [start for g in snapshot.errors if (start := _derived_start(g, snapshot.last_success_at))]
     return min(starts) if starts else None
 
 
@@ -174,6 +222,9 @@ def parse_snapshot(data: Any, *, source: str = "<data>") -> SnapshotSet:
     as_of = parse_datetime(data["as_of"], where=f"{source}: as_of")
     if as_of is None:
         raise SnapshotFormatError(f"{source}: 'as_of' is empty")
+    # A replay writes nothing, so a future as_of is allowed; year 1 or 9999 is not a moment.
+    if refusal := moment_refusal(as_of, what="as_of", writing=False):
+        raise SnapshotFormatError(f"{source}: {refusal}")
     providers_raw = data.get("providers", {})
     if not isinstance(providers_raw, dict):
         raise SnapshotFormatError(f"{source}: 'providers' must be an object")
@@ -208,6 +259,7 @@ def parse_snapshot(data: Any, *, source: str = "<data>") -> SnapshotSet:
     if not isinstance(models_raw, list):
         raise SnapshotFormatError(f"{source}: 'models' must be a list")
     models = []
+    seen: dict[tuple[str, str], int] = {}
     for index, entry in enumerate(models_raw):
         where = f"{source}: models[{index}]"
         if not isinstance(entry, dict):
@@ -215,22 +267,27 @@ def parse_snapshot(data: Any, *, source: str = "<data>") -> SnapshotSet:
         for key in ("provider", "model_id"):
             if not isinstance(entry.get(key), str) or not entry[key]:
                 raise SnapshotFormatError(f"{where}: missing or empty '{key}'")
+            if any(ord(ch) < 32 or ord(ch) == 127 for ch in entry[key]):
+                raise SnapshotFormatError(f"{where}.{key}: {entry[key]!r} contains control characters")
+        key = (entry["provider"], entry["model_id"])
         where = f"{source}: models[{index}] ({entry['provider']}/{entry['model_id']})"
+        if key in seen:
+            # Two entries for one model would be two contradicting decisions about it.
+            raise SnapshotFormatError(f"{where}: duplicate of models[{seen[key]}] (one entry per model)")
+        seen[key] = index
         in_catalog = entry.get("in_provider_catalog")
         if in_catalog not in (True, False, None):
             raise SnapshotFormatError(f"{where}.in_provider_catalog: expected true, false or null")
-        errors = entry.get("errors") or []
-        warnings = entry.get("warnings") or []
-        if not isinstance(errors, list) or not isinstance(warnings, list):
-            raise SnapshotFormatError(f"{where}: 'errors' and 'warnings' must be lists")
+        errors = _list(entry, "errors", where=where)
+        warnings = _list(entry, "warnings", where=where)
         snapshot = ModelSnapshot(
             provider=entry["provider"],
             model_id=entry["model_id"],
-            enabled=bool(entry.get("enabled", True)),
-            deprecated=bool(entry.get("deprecated", False)),
-            deprecation_date=entry.get("deprecation_date"),
-            successor_model=entry.get("successor_model"),
-            window_hours=_int(entry.get("window_hours"), where=f"{where}.window_hours"),
+            enabled=_bool(entry, "enabled", True, where=where),
+            deprecated=_bool(entry, "deprecated", False, where=where),
+            deprecation_date=_optional_text(entry, "deprecation_date", where=where),
+            successor_model=_optional_text(entry, "successor_model", where=where),
+            window_hours=_window(entry.get("window_hours"), where=f"{where}.window_hours"),
             runs=_int(entry.get("runs"), where=f"{where}.runs"),
             successes=_int(entry.get("successes"), where=f"{where}.successes"),
             last_success_at=parse_datetime(entry.get("last_success_at"), where=f"{where}.last_success_at"),
@@ -238,7 +295,7 @@ def parse_snapshot(data: Any, *, source: str = "<data>") -> SnapshotSet:
             warnings=[_group(w, where=f"{where}.warnings[{i}]") for i, w in enumerate(warnings)],
             in_provider_catalog=in_catalog,
             streak_started_at=parse_datetime(entry.get("streak_started_at"), where=f"{where}.streak_started_at"),
-            registered=bool(entry.get("registered", True)),
+            registered=_bool(entry, "registered", True, where=where),
         )
         if snapshot.successes > snapshot.runs:
             raise SnapshotFormatError(f"{where}: successes ({snapshot.successes}) > runs ({snapshot.runs})")
@@ -266,26 +323,16 @@ def load_snapshot_file(path: str | Path) -> SnapshotSet:
 
 # --- export --------------------------------------------------------------------------
 
-def iso_utc(value: datetime | None) -> str | None:
-    """The file format's timestamp text (UTC, seconds, Z) or None."""
-    if value is None:
-        return None
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-_iso = iso_utc
-
-
 def _group_dict(group: ErrorGroup) -> dict:
     entry = {
         "status": group.status,
         "message": group.message,
         "count": group.count,
-        "first_seen_at": _iso(group.first_seen_at),
-        "last_seen_at": _iso(group.last_seen_at),
+        "first_seen_at": iso_utc(group.first_seen_at),
+        "last_seen_at": iso_utc(group.last_seen_at),
     }
     if group.streak_first_at is not None:
-        entry["streak_first_seen_at"] = _iso(group.streak_first_at)
+        entry["streak_first_seen_at"] = iso_utc(group.streak_first_at)
     return entry
 
 
@@ -316,8 +363,8 @@ def snapshot_to_dict(snapset: SnapshotSet) -> dict:
             "window_hours": m.window_hours,
             "runs": m.runs,
             "successes": m.successes,
-            "last_success_at": _iso(m.last_success_at),
-            "streak_started_at": _iso(m.streak_started_at),
+            "last_success_at": iso_utc(m.last_success_at),
+            "streak_started_at": iso_utc(m.streak_started_at),
             "errors": [_group_dict(g) for g in m.errors],
             "warnings": [_group_dict(g) for g in m.warnings],
             "in_provider_catalog": m.in_provider_catalog,
@@ -329,7 +376,7 @@ def snapshot_to_dict(snapset: SnapshotSet) -> dict:
         if not m.registered:
             entry["registered"] = False
         models.append(entry)
-    return {"format": FORMAT, "as_of": _iso(snapset.as_of), "providers": providers, "models": models}
+    return {"format": FORMAT, "as_of": iso_utc(snapset.as_of), "providers": providers, "models": models}
 
 
 def write_snapshot_file(snapset: SnapshotSet, path: str | Path) -> None:

@@ -5,60 +5,24 @@ Status codes lie (OpenAI bills with 429, Anthropic with 400, Groq decommissions 
 status *and* the message. Provider text is untrusted: the status bounds what the text
 may conclude — wording can narrow a class within the status's family but never turn,
 say, a 401 or a 5xx into evidence that a model is gone. Text is redacted and capped
-(`sanitize_text`) before anything stores or shows it.
+(llmops.lib.text.sanitize_text) before anything stores or shows it.
 """
 
 from __future__ import annotations
 
-import enum
 import re
 from collections import Counter
 
-
-class ErrorClass(str, enum.Enum):
-    HARD_MODEL = "hard_model"
-    HARD_CAPABILITY = "hard_capability"
-    CONTENT_FILTER = "content_filter"
-    AUTH = "auth"
-    BILLING = "billing"
-    RATE_LIMIT = "rate_limit"
-    TRANSIENT = "transient"
-    TIMEOUT = "timeout"
-    NETWORK = "network"
-    BUDGET_EXHAUSTED = "budget_exhausted"
-    UNKNOWN = "unknown"
-
-    def __str__(self) -> str:
-        return self.value
-
-
-# Classes that describe the provider account or its weather rather than one model:
-# when they dominate a provider's failures, the provider has a problem, not its models.
-PROVIDER_WIDE_CLASSES = frozenset({"auth", "billing", "transient", "network", "timeout", "rate_limit"})
-# Classes that mean our request or our budget is wrong: never a reason to disable.
-CONFIGURATION_CLASSES = frozenset({"hard_capability", "content_filter", "budget_exhausted"})
+from llmops.lib.text import sanitize_text
+from registry.vocabulary import ErrorClass
 
 
 def _rx(*patterns: str) -> re.Pattern:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
-# --- redaction ---------------------------------------------------------------------
+# --- normalization ------------------------------------------------------------------
 
-_SECRET_PATTERNS = [
-    # API keys of the providers we use (OpenAI sk-/sk-proj-, Anthropic sk-ant-, Groq gsk_,
-    # xAI xai-, Fireworks fw_, OpenRouter sk-or-, Google AIza, AWS access keys).
-    (re.compile(r"\b(?:sk|rk|pk)-(?:proj-|ant-|or-|svcacct-)?[A-Za-z0-9_\-*]{8,}"), "<redacted-key>"),
-    (re.compile(r"\b(?:gsk|fw|xai|nvapi|hf)[_-][A-Za-z0-9_\-]{12,}"), "<redacted-key>"),
-    (re.compile(r"\bAIza[0-9A-Za-z_\-]{20,}"), "<redacted-key>"),
-    (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{12,}\b"), "<redacted-key>"),
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=\-]{8,}"), r"\1 <redacted>"),
-    (re.compile(r"(?i)((?:api[_ -]?key|x-api-key|token|secret|password|authorization)[\"']?\s*[:=]\s*[\"']?)"
-                r"[^\s\"',}]{6,}"), r"\1<redacted>"),
-    (re.compile(r"(?i)(api key provided:\s*)\S+"), r"\1<redacted-key>"),
-    # Credentials inside URLs (https://user:pw@host).
-    (re.compile(r"(?i)(\b[a-z][a-z0-9+.\-]*://)[^/\s:@]+:[^/\s@]+@"), r"\1<redacted>@"),
-]
 _ID_PATTERNS = [
     (re.compile(r"(?i)\b(request[ _-]?id|req(?:uest)?_id|trace[ _-]?id|x-request-id)([\"']?\s*[:=]?\s*[\"']?)"
                 r"[A-Za-z0-9_\-]{6,}"), r"\1\2<id>"),
@@ -68,25 +32,6 @@ _ID_PATTERNS = [
 ]
 # Numbers that vary run to run (retry-after, token counts) but not those inside model IDs.
 _VARYING_NUMBERS = re.compile(r"(?<![\w.\-/:])\d+(?:\.\d+)?(?:ms|s)?(?![\w\-.]*[A-Za-z])(?=[\s,.;:)}\]'\"]|$)")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-_SPACE = re.compile(r"\s+")
-
-
-def _redact(text: str) -> str:
-    for pattern, repl in _SECRET_PATTERNS:
-        text = pattern.sub(repl, text)
-    return text
-
-
-def sanitize_text(message: str, limit: int = 500) -> str:
-    """Provider text made safe to store or show: secrets redacted, controls removed, capped."""
-    if not message:
-        return ""
-    text = _CONTROL.sub("", str(message))
-    text = _SPACE.sub(" ", _redact(text)).strip()
-    if len(text) > limit:
-        text = text[: max(limit - 1, 0)].rstrip() + "…"
-    return text
 
 
 def normalize_message(message: str) -> str:

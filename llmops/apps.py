@@ -2,6 +2,9 @@ from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.auth.apps import AuthConfig
 from django.contrib.contenttypes.apps import ContentTypesConfig
+from django.db.models.signals import post_migrate
+
+from llmops.roles import roles_post_migrate
 
 MONGO_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
 
@@ -13,10 +16,6 @@ class LlmopsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from django.db.models.signals import post_migrate
-
-        from llmops.roles import roles_post_migrate
-
         # The `operators` and `viewers` groups follow the code after every migrate.
         post_migrate.connect(roles_post_migrate, sender=self, dispatch_uid="llmops.roles")
 

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from llmops.lib.text import redact_url
+
 MONGODB_ENGINE = "django_mongodb_backend"
 MONGO_SCHEMES = ("mongodb://", "mongodb+srv://")
 
@@ -42,7 +44,7 @@ class Config:
             return False
         raise ImproperlyConfigured(f"{name}: expected a boolean (true/false/1/0), got {value!r}")
 
-    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+    def int(self, name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
         value = self.raw(name, "")
         if value == "":
             return default
@@ -52,6 +54,8 @@ class Config:
             raise ImproperlyConfigured(f"{name}: expected an integer, got {value!r}") from None
         if minimum is not None and number < minimum:
             raise ImproperlyConfigured(f"{name}: must be >= {minimum}, got {number}")
+        if maximum is not None and number > maximum:
+            raise ImproperlyConfigured(f"{name}: must be <= {maximum}, got {number}")
         return number
 
     def float(self, name: str, default: float, *, minimum: float | None = None,
@@ -86,6 +90,16 @@ class Config:
             )
         return value
 
+    def notify_urls(self, name: str) -> list[str]:
+        """Comma-separated apprise URLs (`slack://…`, `json://host/path`…); each must name a scheme.
+        The message never repeats a URL: they carry the channels' tokens."""
+        urls = self.list(name, [])
+        for index, url in enumerate(urls, start=1):
+            scheme, sep, rest = url.partition("://")
+            if not sep or not rest or not scheme.replace("+", "").isalnum():
+                raise ImproperlyConfigured(f"{name}: item #{index} is not a URL like slack://… or json://host/path")
+        return urls
+
     def identifier(self, name: str, default: str) -> str:
         """A collection/table name: letters, digits and underscores only."""
         value = self.raw(name, default)
@@ -107,15 +121,6 @@ class Config:
         if not config.get("EMAIL_BACKEND"):
             raise ImproperlyConfigured(f"{name}: unknown email URL scheme in {redact_url(value)!r}")
         return config
-
-
-def redact_url(url: str) -> str:
-    """Hide the password of a URL before it is shown anywhere."""
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return parts._replace(netloc=netloc).geturl()
-    return url
 
 
 def database_from_url(url: str, *, base_dir: Path, variable: str = "DATABASE_URL") -> dict:

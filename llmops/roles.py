@@ -15,14 +15,14 @@ OPERATORS = "operators"
 VIEWERS = "viewers"
 
 # The apps whose models staff may see.
-VIEW_APPS = ("lifecycle", "operator_app", "discovery", "llmops")
+VIEW_APPS = ("registry", "lifecycle", "operator_app", "discovery", "llmops")
 
 # What an operator may do beyond viewing; every admin action checks one of these.
 OPERATOR_PERMISSIONS = (
     "operator_app.approve_decision",  # approve / approve and execute decisions
     "operator_app.reject_decision",   # reject decisions
-    "operator_app.revert_change",     # revert a reversible audited change
-    "lifecycle.change_registeredmodel",  # bulk enable / disable through the audited service
+    "registry.revert_change",         # revert a reversible audited change
+    "registry.change_registeredmodel",  # bulk enable / disable through the audited service
     "discovery.change_openroutermodel",  # add matched catalog models as candidates, reject matches
 )
 

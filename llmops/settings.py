@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "llmops.apps.LlmopsConfig",
+    "registry",
     "lifecycle",
     "operator_app",
     "discovery",
@@ -59,6 +60,8 @@ if IS_MONGODB:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves the admin's CSS/JS from STATIC_ROOT (`collectstatic`) without DEBUG, in production too.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -96,7 +99,14 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+# Where `collectstatic` puts the admin's files (relative to the project unless absolute).
+STATIC_ROOT = BASE_DIR / cfg.str("STATIC_ROOT", "var/static")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Compressed (gzip) copies at collectstatic, served by WhiteNoise. Not the Manifest variant: that
+    # one refuses to render any admin page until collectstatic has run (tests, a fresh checkout).
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 LOGGING = {
     "version": 1,
@@ -111,13 +121,18 @@ LLMOPS_BASE_URL = cfg.url("LLMOPS_BASE_URL", "http://127.0.0.1:8000", schemes=("
 vars().update(cfg.email("EMAIL_URL", "consolemail://"))
 DEFAULT_FROM_EMAIL = cfg.str("DEFAULT_FROM_EMAIL", "llmops@localhost")
 HEALTH_REPORT_TO = cfg.list("HEALTH_REPORT_TO", [])
+# The report's CRITICAL findings also go here: apprise URLs (Slack, Discord, Teams, ntfy, json:// webhooks…).
+ALERT_URLS = cfg.notify_urls("ALERT_URLS")
 
 # --- existing benchmark collections (production names) ---------------------------
 BENCHMARK_RESULTS_COLLECTION = cfg.identifier("BENCHMARK_RESULTS_COLLECTION", "benchmark_results")
 BENCHMARK_ERRORS_COLLECTION = cfg.identifier("BENCHMARK_ERRORS_COLLECTION", "benchmark_errors")
 
 # --- signals -----------------------------------------------------------------------
-SIGNAL_WINDOW_HOURS = cfg.int("SIGNAL_WINDOW_HOURS", 168, minimum=1)
+SIGNAL_WINDOW_HOURS = cfg.int("SIGNAL_WINDOW_HOURS", 168, minimum=1, maximum=8760)  # lifecycle MAX_WINDOW_HOURS
+# No result and no error from a provider (or the fleet) for this long: the runner is silent, and
+# nothing is concluded about those models until it writes again (lifecycle/silence.py).
+RUNNER_SILENCE_HOURS = cfg.int("RUNNER_SILENCE_HOURS", 6, minimum=1)
 
 # --- operator LLM ------------------------------------------------------------------
 OPENAI_API_KEY = cfg.str("OPENAI_API_KEY", "")
@@ -129,6 +144,19 @@ OPERATOR_LLM_BATCH_TOKENS = cfg.int("OPERATOR_LLM_BATCH_TOKENS", 12000, minimum=
 # USD per million tokens, for the run's cost estimate.
 OPERATOR_LLM_PROMPT_PRICE = cfg.float("OPERATOR_LLM_PROMPT_PRICE", 0.40, minimum=0)
 OPERATOR_LLM_COMPLETION_PRICE = cfg.float("OPERATOR_LLM_COMPLETION_PRICE", 1.60, minimum=0)
+# Sent to models that accept it; "none" (or empty) leaves it out (reasoning models refuse it; a 400
+# saying so is retried once without it anyway).
+OPERATOR_LLM_TEMPERATURE = (None if cfg.str("OPERATOR_LLM_TEMPERATURE", "0").lower() in ("", "none")
+                            else cfg.float("OPERATOR_LLM_TEMPERATURE", 0.0, minimum=0.0, maximum=2.0))
+# Extra completion tokens per call for models that think before they answer (o-series, gpt-5…).
+OPERATOR_LLM_REASONING_TOKENS = cfg.int("OPERATOR_LLM_REASONING_TOKENS", 0, minimum=0)
+# Consecutive failed or timed-out batches after which the rest of a pass goes without the LLM.
+OPERATOR_LLM_MAX_FAILED_BATCHES = cfg.int("OPERATOR_LLM_MAX_FAILED_BATCHES", 2, minimum=1)
+# An answer is reused while its situation is unchanged, this long (0: never reuse).
+OPERATOR_LLM_ANSWER_TTL_HOURS = cfg.int("OPERATOR_LLM_ANSWER_TTL_HOURS", 24, minimum=0)
+# Estimated spend per UTC day after which the LLM is not asked again that day ("none": no limit).
+OPERATOR_LLM_DAILY_BUDGET_USD = (None if cfg.str("OPERATOR_LLM_DAILY_BUDGET_USD", "1.00").lower() in ("", "none")
+                                 else cfg.float("OPERATOR_LLM_DAILY_BUDGET_USD", 1.00, minimum=0.0))
 
 # --- operator policy ---------------------------------------------------------------
 OPERATOR_AUTO_EXECUTE = cfg.bool("OPERATOR_AUTO_EXECUTE", True)  # the kill switch
@@ -137,6 +165,20 @@ OPERATOR_HARD_STREAK_HOURS = cfg.int("OPERATOR_HARD_STREAK_HOURS", 48, minimum=1
 OPERATOR_MAX_AUTO_PER_RUN = cfg.int("OPERATOR_MAX_AUTO_PER_RUN", 10, minimum=0)
 OPERATOR_MAX_AUTO_PER_PROVIDER = cfg.int("OPERATOR_MAX_AUTO_PER_PROVIDER", 3, minimum=0)
 OPERATOR_RECHECK_HOURS = cfg.int("OPERATOR_RECHECK_HOURS", 72, minimum=1)
+# A human verdict holds a proposal on the same evidence this long; after it, the question reopens for a human.
+OPERATOR_VERDICT_TTL_DAYS = cfg.int("OPERATOR_VERDICT_TTL_DAYS", 14, minimum=1)
+# The operator lock is a lease its pass renews as it works (operator_app.locking): a killed pass
+# blocks the next one for this long at most. It must outlast the longest step between two
+# renewals, one LLM call with its retries.
+OPERATOR_LOCK_LEASE = cfg.int("OPERATOR_LOCK_LEASE", 300, minimum=30)
+# (+2: the SDK's retries, the call itself, and the one retry without temperature a reasoning model may need.)
+if OPERATOR_LOCK_LEASE < OPERATOR_LLM_TIMEOUT * (OPERATOR_LLM_MAX_RETRIES + 2):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"OPERATOR_LOCK_LEASE ({OPERATOR_LOCK_LEASE}s) must be at least OPERATOR_LLM_TIMEOUT x "
+        f"(OPERATOR_LLM_MAX_RETRIES + 2) = {OPERATOR_LLM_TIMEOUT * (OPERATOR_LLM_MAX_RETRIES + 2):.0f}s: a pass "
+        "renews its lease between LLM calls, so one call with its retries must not outlast it")
 
 # --- discovery ---------------------------------------------------------------------
 OPENROUTER_MODELS_URL = cfg.url(
@@ -182,8 +224,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = cfg.int("CELERY_TASK_TIME_LIMIT", 3600, minimum=10)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-# Periodic jobs never overlap: each takes a Redis lock that expires after this many seconds.
-JOB_LOCK_TTL = cfg.int("JOB_LOCK_TTL", 3 * 3600, minimum=10)
+# Periodic jobs never overlap: each takes a Redis lock that expires after this many seconds. A
+# worker killed at the hard time limit never releases its lock, so the lock must not outlive
+# the limit by much (the next run would be skipped for nothing), nor expire before it (a run
+# still going could overlap the next).
+JOB_LOCK_TTL = cfg.int("JOB_LOCK_TTL", CELERY_TASK_TIME_LIMIT + 60, minimum=10)
+if not CELERY_TASK_TIME_LIMIT <= JOB_LOCK_TTL <= CELERY_TASK_TIME_LIMIT + 600:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"JOB_LOCK_TTL ({JOB_LOCK_TTL}s) must be between CELERY_TASK_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT}s) and "
+        f"CELERY_TASK_TIME_LIMIT + 600: shorter lets a run still going overlap the next, longer makes a killed "
+        "run block the next ones for nothing")
 
 
 def _cron(name: str, default: str) -> crontab:

@@ -1,23 +1,32 @@
-"""Admin for decisions, runs and the audit log.
+"""Admin for decisions and operator runs.
 
 Everything here is read-only as a form: decisions change only through the review actions
-(operator_app.services), the registry only through operator_app.changes, and the audit log
-never. Each action needs its own permission (Decision.Meta / AuditLog.Meta) and goes
-through a confirmation page (llmops.lib.admin_actions).
+(operator_app.services), which change the registry only through registry.services. Each
+action needs its own permission (Decision.Meta) and goes through a confirmation page
+(llmops.lib.admin_actions).
 """
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.urls import reverse
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from lifecycle.timeline import model_week, timeline_svg
 from llmops.lib.admin_actions import Effect, Result, confirmed_action
 from llmops.lib.admin_base import ReadOnlyAdmin
-from operator_app.admin_display import age, evidence_html, key_values, pretty_json, text_block
-from operator_app.changes import Actor, ChangeError, change_revert
-from operator_app.models import Action, AuditLog, Decision, OperatorRun
+from llmops.lib.admin_display import age, key_values, pretty_json, text_block
+from llmops.lib.text import redact, redact_json
+from operator_app.admin_display import evidence_html, held_table
+from operator_app.models import Decision, OperatorRun
+from operator_app.selectors import decision_todo, pending_situations
 from operator_app.services import decisions_approve, decisions_reject
+from registry.models import AuditLog
+from registry.services import Actor, ChangeError
+from registry.vocabulary import Action
 
 
 def _link(url_name: str, pk, text) -> str:
@@ -53,25 +62,38 @@ class ConfidenceBandFilter(admin.SimpleListFilter):
 
 
 def _decision_label(d: Decision) -> str:
-    return f"{d.action} {d.provider}/{d.model_id} (confidence {d.confidence:.2f}, {d.status})"
+    return f"{d.what} (confidence {d.confidence:.2f}, {d.status})"
 
 
-def _approve_effect(d: Decision, *, execute: bool) -> Effect:
-    if d.status != Decision.Status.PENDING:
-        return Effect(_decision_label(d), f"skipped: it is {d.status}, not pending", will_act=False)
-    if not execute:
-        return Effect(_decision_label(d), "marked approved; the registry is not changed now")
-    if d.action == Action.DISABLE:
-        return Effect(_decision_label(d),
-                      f"approved and executed: {d.provider}/{d.model_id} is disabled in the registry "
-                      "(audited, revertible)")
-    return Effect(_decision_label(d), f"approved ({d.action}: nothing to execute)")
+# What approving carries out, per action (the services do exactly this: operator_app.services).
+_APPROVAL_EFFECT = {
+    Action.DISABLE: "approved and carried out: {p}/{m} is disabled in the registry (audited, revertible)",
+    Action.ENABLE: "approved and carried out: {p}/{m} is enabled in the registry (audited, revertible)",
+    Action.RENAME: "approved and carried out: {p}/{m} is renamed to {new} in the registry (audited, revertible)",
+}
+
+
+def _approve_effect(d: Decision) -> Effect:
+    if refusal := d.execution_refusal():
+        return Effect(_decision_label(d), f"skipped: {refusal}", will_act=False)
+    template = _APPROVAL_EFFECT.get(d.action)
+    if template is None:
+        return Effect(_decision_label(d), f"acknowledged ({d.action}): nothing changes in the registry; not proposed "
+                                          "again until its evidence changes")
+    return Effect(_decision_label(d), template.format(p=d.provider, m=d.model_id, new=d.new_model_id))
+
+
+def _reject_effect(d: Decision) -> Effect:
+    if refusal := d.execution_refusal():
+        return Effect(_decision_label(d), f"skipped: {refusal}", will_act=False)
+    return Effect(_decision_label(d), "rejected: nothing changes in the registry, and the same action is not "
+                                      "proposed again on the same evidence")
 
 
 def _outcome_results(outcomes, *, verb: str) -> list[Result]:
     done = [o for o in outcomes if o.claimed]
     skipped = [o for o in outcomes if not o.claimed]
-    failed = [o for o in done if o.message.startswith("execution failed")]
+    failed = [o for o in done if o.failed]
     results = []
     ok = [o for o in done if o not in failed]
     if ok:
@@ -88,13 +110,8 @@ def _outcome_results(outcomes, *, verb: str) -> list[Result]:
 
 
 def _approve(request, ids, reason):
-    outcomes = decisions_approve(decision_ids=ids, actor=Actor.for_user(request.user), execute=False, note=reason)
+    outcomes = decisions_approve(decision_ids=ids, actor=Actor.for_user(request.user), note=reason)
     return _outcome_results(outcomes, verb="Approved")
-
-
-def _approve_execute(request, ids, reason):
-    outcomes = decisions_approve(decision_ids=ids, actor=Actor.for_user(request.user), execute=True, note=reason)
-    return _outcome_results(outcomes, verb="Approved and executed")
 
 
 def _reject(request, ids, reason):
@@ -106,36 +123,28 @@ def _reject(request, ids, reason):
 
 
 def _decision_fields(qs):
-    return qs.only("pk", "provider", "model_id", "action", "confidence", "status").order_by("provider", "model_id")
+    return qs.only("pk", "provider", "model_id", "action", "confidence", "status", "proposed_change").order_by(
+        "provider", "model_id")
 
 
 approve_decisions = confirmed_action(
-    name="approve_decisions", description="Approve selected decisions", permissions=["approve"],
-    title="Approve decisions?", confirm_label="Yes, approve",
-    describe=lambda d: _approve_effect(d, execute=False), perform=_approve,
-    reason="Note", only=_decision_fields,
-)
-approve_and_execute_decisions = confirmed_action(
-    name="approve_and_execute_decisions", description="Approve and execute selected decisions",
-    permissions=["approve"], title="Approve and execute decisions?", confirm_label="Yes, approve and execute",
-    describe=lambda d: _approve_effect(d, execute=True), perform=_approve_execute,
-    reason="Note", danger=True, only=_decision_fields,
+    name="approve_decisions", description="Approve selected decisions (carries them out)", permissions=["approve"],
+    title="Approve decisions?", confirm_label="Yes, approve and carry out", describe=_approve_effect,
+    perform=_approve, reason="Note", danger=True, only=_decision_fields,
 )
 reject_decisions = confirmed_action(
     name="reject_decisions", description="Reject selected decisions (with a reason)", permissions=["reject"],
-    title="Reject decisions?", confirm_label="Yes, reject",
-    describe=lambda d: (Effect(_decision_label(d), "rejected; nothing changes in the registry")
-                        if d.status == Decision.Status.PENDING
-                        else Effect(_decision_label(d), f"skipped: it is {d.status}, not pending", will_act=False)),
+    title="Reject decisions?", confirm_label="Yes, reject", describe=_reject_effect,
     perform=_reject, reason="Reason", reason_required=True, only=_decision_fields,
 )
 
 
 @admin.register(Decision)
 class DecisionAdmin(ReadOnlyAdmin):
-    list_display = ("suggested_at", "status", "action", "provider_model", "confidence_display", "error_class",
-                    "auto_verdict", "age", "suggested_by")
-    list_display_links = ("suggested_at", "provider_model")
+    # Fits a laptop screen: one line of what to do and why, long values wrap (operator_app/admin.css).
+    list_display = ("when", "age", "status", "provider_model", "change", "confidence_display", "error_class",
+                    "todo", "auto_verdict")
+    list_display_links = ("when", "provider_model")
     list_filter = ("status", "action", "provider", "suggested_by", "error_class", ConfidenceBandFilter)
     search_fields = ("provider", "model_id")
     date_hierarchy = "suggested_at"
@@ -143,18 +152,46 @@ class DecisionAdmin(ReadOnlyAdmin):
     show_full_result_count = False  # no second count over the whole collection
     list_per_page = 100
     ordering = ("-suggested_at",)
-    actions = [approve_decisions, approve_and_execute_decisions, reject_decisions]
+    actions = [approve_decisions, reject_decisions]
     readonly_fields = ("run_link", "reasoning_display", "evidence_display", "evidence_raw", "proposed_change_display",
-                       "audit_links")
+                       "audit_links", "verdicts", "rules_verdict_display", "llm_verdict_display", "todo",
+                       "model_week")
     fieldsets = (
         (None, {"fields": ("provider", "model_id", "action", "status", "confidence", "error_class",
                            "lifecycle_status", "suggested_by", "suggested_at", "run_link")}),
+        ("What to do", {"fields": ("todo",)}),
+        ("The model's week", {"fields": ("model_week",)}),
         ("Reasoning", {"fields": ("reasoning_display",)}),
+        ("Rules and LLM", {"fields": ("verdicts", "rules_verdict_display", "llm_verdict_display")}),
         ("Evidence", {"fields": ("evidence_display", "evidence_raw")}),
         ("Policy", {"fields": ("auto_execute", "auto_execute_reason", "proposed_change_display")}),
         ("Review and execution", {"fields": ("reviewer_name", "reviewed_at", "review_note", "executed_at",
                                              "execution_error", "audit_links")}),
     )
+
+    class Media:
+        css = {"all": ("operator_app/admin.css",)}
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.situations_view)
+        return [path("situations/", view, name="operator_app_decision_situations"), *super().get_urls()]
+
+    def situations_view(self, request):
+        """The review queue one row per situation (a provider problem, or one shared error), each
+        expandable to its models and approvable or rejectable as a group through the same
+        confirmation pages as the list."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        groups = pending_situations(provider=request.GET.get("provider") or None)
+        context = {
+            **self.admin_site.each_context(request), "title": "Pending decisions by situation", "opts": self.model._meta,
+            "groups": groups, "decisions": sum(len(g.decisions) for g in groups),
+            "changelist_url": reverse("admin:operator_app_decision_changelist"),
+            "can_approve": self.has_approve_permission(request), "can_reject": self.has_reject_permission(request),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/operator_app/situations.html", context)
 
     def has_approve_permission(self, request):
         return request.user.has_perm("operator_app.approve_decision")
@@ -166,6 +203,36 @@ class DecisionAdmin(ReadOnlyAdmin):
     def provider_model(self, obj):
         return f"{obj.provider}/{obj.model_id}"
 
+    @admin.display(description="when", ordering="suggested_at")
+    def when(self, obj):
+        return f"{obj.suggested_at:%m-%d %H:%M}"
+
+    @admin.display(description="what to do · why")
+    def todo(self, obj):
+        return decision_todo(obj)
+
+    @admin.display(description="the model's week")
+    def model_week(self, obj):
+        return timeline_svg(model_week(provider=obj.provider, model_id=obj.model_id, as_of=obj.suggested_at))
+
+    @admin.display(description="rules vs LLM")
+    def verdicts(self, obj):
+        return obj.disagreement or "—"
+
+    @admin.display(description="the rules said")
+    def rules_verdict_display(self, obj):
+        return key_values(obj.rules_verdict)
+
+    @admin.display(description="the LLM said")
+    def llm_verdict_display(self, obj):
+        return key_values(obj.llm_verdict) if obj.llm_verdict else "— (not asked: the LLM was off, failed, or not needed)"
+
+    @admin.display(description="change")
+    def change(self, obj):
+        if obj.action == Action.RENAME:
+            return f"{obj.model_id} → {obj.new_model_id}"
+        return obj.action
+
     @admin.display(description="confidence", ordering="confidence")
     def confidence_display(self, obj):
         return f"{obj.confidence:.2f}"
@@ -175,7 +242,7 @@ class DecisionAdmin(ReadOnlyAdmin):
         if obj.auto_execute:
             return "auto"
         reason = obj.auto_execute_reason or ""
-        return "review" + (f": {reason[:80]}{'…' if len(reason) > 80 else ''}" if reason else "")
+        return "review" + (f": {reason[:60]}{'…' if len(reason) > 60 else ''}" if reason else "")
 
     @admin.display(description="age", ordering="suggested_at")
     def age(self, obj):
@@ -187,15 +254,16 @@ class DecisionAdmin(ReadOnlyAdmin):
 
     @admin.display(description="reasoning")
     def reasoning_display(self, obj):
-        return text_block(obj.reasoning)
+        # Stored redacted; redacted again so rows older than a redaction rule are covered too.
+        return text_block(redact(obj.reasoning or ""))
 
     @admin.display(description="evidence")
     def evidence_display(self, obj):
-        return evidence_html(obj.evidence)
+        return evidence_html(redact_json(obj.evidence))
 
     @admin.display(description="evidence (raw)")
     def evidence_raw(self, obj):
-        return pretty_json(obj.evidence)
+        return pretty_json(redact_json(obj.evidence))
 
     @admin.display(description="proposed change")
     def proposed_change_display(self, obj):
@@ -203,9 +271,9 @@ class DecisionAdmin(ReadOnlyAdmin):
 
     @admin.display(description="audit entries")
     def audit_links(self, obj):
-        url = reverse("admin:operator_app_auditlog_changelist")
-        count = AuditLog.objects.filter(decision=obj.pk).count()
-        return format_html('<a href="{}?decision={}">{} audit entr{}</a>', url, obj.pk, count,
+        url = reverse("admin:registry_auditlog_changelist")
+        count = AuditLog.objects.filter(decision_ref=obj.pk).count()
+        return format_html('<a href="{}?decision_ref={}">{} audit entr{}</a>', url, obj.pk, count,
                            "y" if count == 1 else "ies")
 
 
@@ -214,21 +282,30 @@ class DecisionAdmin(ReadOnlyAdmin):
 @admin.register(OperatorRun)
 class OperatorRunAdmin(ReadOnlyAdmin):
     list_display = ("started_at", "status", "trigger", "models_analyzed", "situations", "llm_calls", "tokens",
-                    "cost", "fallbacks", "auto_executed", "pending", "duration")
+                    "cost", "fallbacks", "auto_executed", "pending", "held_count", "duration")
     list_filter = ("status", "trigger", "llm_enabled")
     date_hierarchy = "started_at"
     show_full_result_count = False
     readonly_fields = ("tokens", "cost", "duration", "fallback_reasons_display", "timings_display", "counts_display",
-                       "params_display", "decisions_link")
+                       "params_display", "decisions_link", "held_display")
     fieldsets = (
         (None, {"fields": ("started_at", "finished_at", "duration", "as_of", "status", "trigger", "error",
                            "params_display")}),
         ("Figures", {"fields": ("models_analyzed", "situations", "llm_enabled", "llm_model", "llm_calls",
-                                "prompt_tokens", "completion_tokens", "tokens", "cost", "decisions_created",
+                                "llm_cached", "prompt_tokens", "completion_tokens", "tokens", "cost", "decisions_created",
                                 "auto_executed", "pending", "counts_display", "decisions_link")}),
+        ("Held by human verdicts", {"fields": ("held_display",)}),
         ("Fallbacks", {"fields": ("fallbacks", "fallback_reasons_display")}),
         ("Timings", {"fields": ("timings_display",)}),
     )
+
+    @admin.display(description="held")
+    def held_count(self, obj):
+        return len(obj.held or [])
+
+    @admin.display(description="models held by human verdicts")
+    def held_display(self, obj):
+        return held_table(obj.held)
 
     @admin.display(description="tokens")
     def tokens(self, obj):
@@ -264,101 +341,3 @@ class OperatorRunAdmin(ReadOnlyAdmin):
     def decisions_link(self, obj):
         return format_html('<a href="{}?run={}">decisions of this run</a>',
                            reverse("admin:operator_app_decision_changelist"), obj.pk)
-
-
-# --- audit log --------------------------------------------------------------------------------
-
-def _revert_effect(entry: AuditLog) -> Effect:
-    label = f"{entry.at:%Y-%m-%d %H:%M} {entry.actor}: {entry.action} {entry.provider}/{entry.model_id}"
-    if entry.reverted_at:
-        return Effect(label, "skipped: already reverted", will_act=False)
-    if not entry.reversible:
-        return Effect(label, "skipped: not reversible", will_act=False)
-    if entry.status != AuditLog.Status.APPLIED:
-        return Effect(label, f"skipped: it is {entry.status}, not applied", will_act=False)
-    undo = {"disable": "re-enable", "enable": "disable again", "rename": "rename back",
-            "add": "remove the candidate"}.get(entry.action, "undo")
-    return Effect(label, f"{undo} {entry.provider}/{entry.model_id} (a new audit entry records it)")
-
-
-def _revert(request, ids, reason):
-    actor = Actor.for_user(request.user)
-    done, failed = [], []
-    for pk in ids:
-        try:
-            audit = change_revert(audit_id=pk, actor=actor, reason=reason)
-            done.append(f"{audit.provider}/{audit.model_id}")
-        except ChangeError as exc:
-            failed.append(str(exc))
-    results = []
-    if done:
-        results.append(Result(messages.SUCCESS, f"Reverted {len(done)} change(s): {', '.join(done[:20])}"))
-    if failed:
-        results.append(Result(messages.WARNING, f"{len(failed)} not reverted: " + "; ".join(failed[:20])))
-    return results
-
-
-revert_changes = confirmed_action(
-    name="revert_changes", description="Revert selected changes", permissions=["revert"],
-    title="Revert changes?", confirm_label="Yes, revert", describe=_revert_effect, perform=_revert,
-    reason="Reason", danger=True,
-)
-
-
-@admin.register(AuditLog)
-class AuditLogAdmin(ReadOnlyAdmin):
-    list_display = ("at", "actor", "actor_type", "action", "provider", "model_id", "status", "reversible",
-                    "reverted_at", "decision_link", "run_link")
-    list_filter = ("action", "actor_type", "actor", "provider", "status", "reversible")
-    search_fields = ("provider", "model_id", "actor")
-    date_hierarchy = "at"
-    list_select_related = ()
-    show_full_result_count = False
-    list_per_page = 100
-    actions = [revert_changes]
-    readonly_fields = ("before_display", "after_display", "decision_link", "run_link", "reverts_link",
-                       "reverted_by_link", "reason_display", "error_display")
-    fieldsets = (
-        (None, {"fields": ("at", "actor_type", "actor", "action", "provider", "model_id", "status",
-                           "reason_display", "error_display")}),
-        ("Change", {"fields": ("before_display", "after_display")}),
-        ("Links", {"fields": ("decision_link", "run_link", "reversible", "reverted_at", "reverted_by_link",
-                              "reverts_link")}),
-    )
-
-    def has_revert_permission(self, request):
-        return request.user.has_perm("operator_app.revert_change")
-
-    @admin.display(description="decision")
-    def decision_link(self, obj):
-        pk = obj.decision_id or obj.decision_ref
-        return _link("admin:operator_app_decision_change", pk, "decision") if pk else "—"
-
-    @admin.display(description="run")
-    def run_link(self, obj):
-        pk = obj.run_id or obj.run_ref
-        return _link("admin:operator_app_operatorrun_change", pk, "run") if pk else "—"
-
-    @admin.display(description="reverts")
-    def reverts_link(self, obj):
-        return _link("admin:operator_app_auditlog_change", obj.reverts_id, obj.reverts_id)
-
-    @admin.display(description="reverted by")
-    def reverted_by_link(self, obj):
-        return _link("admin:operator_app_auditlog_change", obj.reverted_by_id, obj.reverted_by_id)
-
-    @admin.display(description="before")
-    def before_display(self, obj):
-        return pretty_json(obj.before)
-
-    @admin.display(description="after")
-    def after_display(self, obj):
-        return pretty_json(obj.after)
-
-    @admin.display(description="reason")
-    def reason_display(self, obj):
-        return text_block(obj.reason)
-
-    @admin.display(description="error")
-    def error_display(self, obj):
-        return text_block(obj.error)

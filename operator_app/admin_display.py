@@ -1,43 +1,18 @@
-"""HTML fragments for the operator admin pages, built only with format_html (escaped).
+"""HTML fragments for the decision pages: the evidence of a decision, read as a reviewer needs it.
 
-Evidence and reasoning come from provider error text and LLM output: untrusted. Nothing
-here marks such text safe; format_html / format_html_join escape every value.
+Evidence comes from provider error text and LLM output: untrusted. Nothing here marks such text
+safe; format_html / format_html_join escape every value.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
-
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-EMPTY = "—"
+from llmops.lib.admin_display import EMPTY, key_values
+from llmops.lib.admin_display import value_text as _value
+
 SAMPLE_KEYS = ("samples", "error_samples", "errors", "error_groups")
-
-
-def _value(value) -> str:
-    if value is None or value == "":
-        return EMPTY
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
-
-
-def pretty_json(value) -> SafeString:
-    if value in (None, "", {}, []):
-        return format_html("<span>{}</span>", EMPTY)
-    text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
-    return format_html('<pre style="white-space: pre-wrap; max-width: 70em;">{}</pre>', text)
-
-
-def key_values(mapping: dict) -> SafeString:
-    if not isinstance(mapping, dict) or not mapping:
-        return format_html("<span>{}</span>", EMPTY)
-    rows = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", ((k, _value(v)) for k, v in mapping.items()))
-    return format_html("<table>{}</table>", rows)
 
 
 def samples_table(samples) -> SafeString:
@@ -65,32 +40,45 @@ def _members_table(members) -> SafeString:
                        "<th>last success</th><th>in catalog</th></tr>{}</table>", body)
 
 
+def _facts(evidence: dict) -> dict:
+    """The model's own facts: the engine stores them under evidence["model"] (older or hand-made
+    evidence may carry them at the top level)."""
+    model = evidence.get("model")
+    return model if isinstance(model, dict) else evidence
+
+
 def _streak(evidence: dict) -> str:
+    facts = _facts(evidence)
+    if facts.get("streak_hours") is not None or facts.get("streak_started_at"):
+        return f"{_value(facts.get('streak_hours'))} h (failing since {_value(facts.get('streak_started_at'))})"
     streak = evidence.get("streak")
     if isinstance(streak, dict):
         hours = streak.get("longest_hours")
         start = streak.get("earliest_start")
         if hours is not None or start:
             return f"{_value(hours)} h (failing since {_value(start)})"
-    if evidence.get("streak_hours") is not None:
-        return f"{_value(evidence.get('streak_hours'))} h (failing since {_value(evidence.get('streak_started_at'))})"
     return EMPTY
 
 
 def evidence_html(evidence) -> SafeString:
-    """The evidence readably: streak, last success, error samples, provider context, members."""
+    """The evidence as a reviewer needs it: streak, last success, runs, error samples, the successor of
+    a rename, provider context, catalog, the models of the situation."""
     if not isinstance(evidence, dict) or not evidence:
         return format_html("<span>{}</span>", "no evidence recorded")
+    facts = _facts(evidence)
     samples = next((evidence[k] for k in SAMPLE_KEYS if isinstance(evidence.get(k), list)), [])
-    counts = evidence.get("counts") if isinstance(evidence.get("counts"), dict) else {}
+    counts = evidence.get("counts") if isinstance(evidence.get("counts"), dict) else {
+        k: facts[k] for k in ("runs", "successes", "failures", "window_hours") if k in facts}
     parts = [
         format_html("<tr><th>Failure streak</th><td>{}</td></tr>", _streak(evidence)),
         format_html("<tr><th>Last success</th><td>{}</td></tr>",
-                    _value(evidence.get("last_success_at")) if "last_success_at" in evidence else EMPTY),
+                    _value(facts.get("last_success_at")) if "last_success_at" in facts else EMPTY),
     ]
     if counts:
         parts.append(format_html("<tr><th>Runs in window</th><td>{}</td></tr>", key_values(counts)))
     parts.append(format_html("<tr><th>Error samples</th><td>{}</td></tr>", samples_table(samples)))
+    if isinstance(evidence.get("successor"), dict):
+        parts.append(format_html("<tr><th>Successor</th><td>{}</td></tr>", key_values(evidence["successor"])))
     if isinstance(evidence.get("provider_context"), dict):
         parts.append(format_html("<tr><th>Provider context</th><td>{}</td></tr>",
                                  key_values(evidence["provider_context"])))
@@ -103,19 +91,12 @@ def evidence_html(evidence) -> SafeString:
     return format_html('<table class="llmops-evidence">{}</table>', rows)
 
 
-def text_block(text) -> SafeString:
-    """Multi-line untrusted text, escaped, line breaks kept."""
-    if not text:
-        return format_html("<span>{}</span>", EMPTY)
-    return format_html('<div style="white-space: pre-wrap; max-width: 70em;">{}</div>', str(text))
-
-
-def age(as_of: datetime, when: datetime | None) -> str:
-    if when is None:
-        return EMPTY
-    seconds = max((as_of - when).total_seconds(), 0)
-    if seconds < 3600:
-        return f"{seconds / 60:.0f}m"
-    if seconds < 172800:
-        return f"{seconds / 3600:.0f}h"
-    return f"{seconds / 86400:.0f}d"
+def held_table(held) -> SafeString:
+    """The models a pass held back, each with the human verdict that holds it."""
+    rows = [(f"{h.get('held_action') or h.get('action')} {h.get('provider')}/{h.get('model_id')}",
+             f"{h.get('kind')} by {h.get('by') or 'a reviewer'} at {h.get('at')}", _value(h.get("reason")))
+            for h in held or [] if isinstance(h, dict)]
+    if not rows:
+        return format_html("<span>{}</span>", "none")
+    body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
+    return format_html("<table><tr><th>held</th><th>verdict</th><th>why</th></tr>{}</table>", body)

@@ -1,16 +1,11 @@
-"""Operator decisions, runs and the append-only audit log."""
+"""Operator passes (runs), their decisions about models, and the lock that keeps two passes apart."""
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from llmops.lib.fields import Document
-
-
-class Action(models.TextChoices):
-    DISABLE = "disable"
-    MONITOR = "monitor"
-    IGNORE = "ignore"
+from llmops.lib.object_id import Document
+from registry.vocabulary import CHANGE_ACTIONS, Action
 
 
 class OperatorRun(Document):
@@ -20,6 +15,9 @@ class OperatorRun(Document):
         RUNNING = "running"
         SUCCEEDED = "succeeded"
         FAILED = "failed"
+        # Its pass died (killed, hung) without recording an end: settled by the pass that took the
+        # lapsed lock over, or by manage.py operator_unlock.
+        ABANDONED = "abandoned"
 
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -37,6 +35,10 @@ class OperatorRun(Document):
     estimated_cost_usd = models.FloatField(default=0.0)
     fallbacks = models.IntegerField(default=0)
     fallback_reasons = models.JSONField(default=dict, blank=True)
+    # Models a human's verdict held back in this pass: [{provider, model_id, action, kind, by, at, reason}].
+    held = models.JSONField(default=list, blank=True)
+    # Situations answered from stored answers instead of a call (operator_app.answers).
+    llm_cached = models.IntegerField(default=0)
     decisions_created = models.IntegerField(default=0)
     auto_executed = models.IntegerField(default=0)
     pending = models.IntegerField(default=0)
@@ -57,12 +59,18 @@ class Decision(Document):
     """One operator decision about one model, with its evidence and the policy verdict."""
 
     class Status(models.TextChoices):
+        # The spec's vocabulary (model_status.operator_decision.status reads the same, see
+        # Decision.mirror_status): a human approved it (and it was carried out: executed_at), it
+        # ran unattended, it was rejected, or carrying it out failed.
         PENDING = "pending"
         APPROVED = "approved"
-        EXECUTED = "executed"
         REJECTED = "rejected"
-        SUPERSEDED = "superseded"
+        AUTO_EXECUTED = "auto_executed"
         FAILED = "failed"
+        # Ours: a human approved a decision that changes nothing (monitor), and a newer
+        # decision took a pending one's place.
+        ACKNOWLEDGED = "acknowledged"
+        SUPERSEDED = "superseded"
 
     run = models.ForeignKey(OperatorRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions")
     provider = models.CharField(max_length=64)
@@ -83,6 +91,10 @@ class Decision(Document):
     auto_execute = models.BooleanField(default=False)
     auto_execute_reason = models.TextField(blank=True, default="")
     proposed_change = models.JSONField(default=dict, blank=True)
+    # What the rules (the deterministic classifier) and the LLM each said: {action, confidence,
+    # reasoning} (the LLM's also `cached`). When they differ the decision waits for a human with both.
+    rules_verdict = models.JSONField(null=True, blank=True)
+    llm_verdict = models.JSONField(null=True, blank=True)
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -110,72 +122,83 @@ class Decision(Document):
     def __str__(self):
         return f"{self.action} {self.provider}/{self.model_id} ({self.status})"
 
+    def execution_refusal(self) -> str | None:
+        """Why this decision cannot be reviewed (approved and carried out, or rejected) now, or None:
+        the admin's confirmation preview and the review services both ask here."""
+        if self.status != self.Status.PENDING:
+            return f"it is {self.status}, not pending"
+        if self.action == Action.RENAME and not self.new_model_id:
+            return "it is a rename without a new model ID"
+        return None
 
-class AuditLog(Document):
-    """Append-only record of every change to the registry and every review.
+    @property
+    def changes_registry(self) -> bool:
+        """Approving it changes the registry (disable, enable, rename); else it is acknowledged."""
+        return self.action in CHANGE_ACTIONS
 
-    Written before the change it describes (status `pending`, then `applied` or
-    `failed`), because MongoDB has no transactions to tie the two together. Names are
-    copied onto the row so it survives deletion of the user, decision or run.
-    """
+    @property
+    def new_model_id(self) -> str:
+        """The model ID a rename decision proposes ('' for other actions)."""
+        change = self.proposed_change if isinstance(self.proposed_change, dict) else {}
+        return str(change.get("new_model_id") or "") if self.action == Action.RENAME else ""
 
-    class ActorType(models.TextChoices):
-        USER = "user"
-        OPERATOR = "operator"
-        SYSTEM = "system"
+    @property
+    def mirror_status(self) -> str:
+        """The status model_status.operator_decision shows: the spec's five words."""
+        return self.Status.APPROVED if self.status == self.Status.ACKNOWLEDGED else self.status
 
-    class Status(models.TextChoices):
-        PENDING = "pending"
-        APPLIED = "applied"
-        FAILED = "failed"
+    @property
+    def disagreement(self) -> str:
+        """"rules: disable · LLM: ignore" when the two said different things, else ""."""
+        rules, llm = self.rules_verdict or {}, self.llm_verdict or {}
+        if rules.get("action") and llm.get("action") and rules["action"] != llm["action"]:
+            return f"rules: {rules['action']} · LLM: {llm['action']}"
+        return ""
 
-    at = models.DateTimeField(default=timezone.now)
-    actor_type = models.CharField(max_length=16, choices=ActorType.choices, default=ActorType.SYSTEM)
-    actor = models.CharField(max_length=150)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    action = models.CharField(max_length=32)
-    provider = models.CharField(max_length=64, blank=True, default="")
-    model_id = models.CharField(max_length=255, blank=True, default="")
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-    reason = models.TextField(blank=True, default="")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    error = models.TextField(blank=True, default="")
-    reversible = models.BooleanField(default=False)
-    reverted_at = models.DateTimeField(null=True, blank=True)
-    reverted_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    reverts = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries")
-    decision_ref = models.CharField(max_length=24, blank=True, default="")
-    run = models.ForeignKey(OperatorRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries")
-    run_ref = models.CharField(max_length=24, blank=True, default="")
+    @property
+    def what(self) -> str:
+        """The decision in the report's words: "disable P/M", "Update model ID to X"."""
+        if self.action == Action.RENAME:
+            return f"{self.provider}/{self.model_id}: Update model ID to {self.new_model_id}"
+        return f"{self.action} {self.provider}/{self.model_id}"
+
+
+class LLMAnswer(Document):
+    """The LLM's answer to one situation, reused while the situation is unchanged (operator_app.answers)."""
+
+    key = models.CharField(max_length=64)  # operator_app.answers.situation_signature
+    situation_key = models.CharField(max_length=255, blank=True, default="")
+    llm_model = models.CharField(max_length=128, blank=True, default="")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    confidence = models.FloatField(default=0.0)
+    reasoning = models.TextField(blank=True, default="")
+    suggested_model_id = models.CharField(max_length=255, blank=True, default="")
+    answered_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        db_table = "operator_audit_log"
-        ordering = ("-at",)
-        permissions = [("revert_change", "Can revert audited changes")]
-        indexes = [
-            models.Index(fields=["-at"], name="audit_at_idx"),
-            models.Index(fields=["provider", "model_id"], name="audit_model_idx"),
-            models.Index(fields=["action", "-at"], name="audit_action_idx"),
-        ]
+        db_table = "operator_llm_answers"
+        constraints = [models.UniqueConstraint(fields=["key"], name="operator_llm_answers_key_uniq")]
+        indexes = [models.Index(fields=["answered_at"], name="operator_llm_answers_at_idx")]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.provider}/{self.model_id}"
+        return f"{self.action} {self.confidence:.2f} for {self.situation_key} ({self.answered_at:%Y-%m-%d %H:%M})"
 
 
 class OperatorLock(Document):
-    """A named lock row that keeps two operator passes from running at once.
+    """A named lease that keeps two operator passes from running at once (operator_app.locking).
 
     Works on every backend without Redis (management commands must run without it):
-    taking the lock is an insert guarded by the unique name; a lock past `expires_at`
-    (its holder died) is taken over with a conditional update.
+    taking the lock is an insert guarded by the unique name; the holder renews `expires_at`
+    while it works; a lease past `expires_at` (its holder died) is taken over with a
+    conditional update and the run named by `run_ref` is marked abandoned.
     """
 
     name = models.CharField(max_length=64)
     holder = models.CharField(max_length=64)
     acquired_at = models.DateTimeField(default=timezone.now)
+    renewed_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
+    run_ref = models.CharField(max_length=24, blank=True, default="")
 
     class Meta:
         db_table = "operator_locks"

@@ -1,10 +1,14 @@
-"""What may run unattended. Code decides this, never the LLM.
+"""What may run unattended. Code decides this from the deterministic evidence; the LLM can only hold back.
 
-A decision is carried out without a human only when every condition below holds; the
-inputs come from the deterministic evidence (taxonomy class, streak, catalog, provider
-context), so nothing an LLM writes — or a provider smuggles into an error message — can
-widen it. The LLM contributes only `action` and `confidence`, and both must clear the
-bar set here.
+A decision is carried out without a human only when the evidence alone would carry it — the
+rules (the deterministic classifier over the taxonomy, streak, catalog and provider context)
+propose disable with a confidence at the bar, the failure is a hard model error old enough,
+with no success since the streak began and none in the signal window unless a complete catalog
+confirms the model is gone, the provider is otherwise healthy, and its complete catalog no longer
+lists the model — **and**, when the LLM answered, the LLM agrees (disable, at the bar too).
+Nothing an LLM writes, or a provider smuggles into an error message, can widen this: an LLM
+answer can only hold a change back, and when it disagrees with the rules the decision waits for
+a human with both verdicts on it.
 
 Caps bound how much one run applies: the first N eligible decisions (oldest streak
 first) run, the rest stay pending and become eligible again on the next run. A cap never
@@ -18,7 +22,9 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-HARD_MODEL = "hard_model"
+from registry.vocabulary import Action, ErrorClass
+
+HARD_MODEL = ErrorClass.HARD_MODEL.value
 
 
 def __getattr__(name):
@@ -35,7 +41,7 @@ class PolicyInput:
 
     provider: str
     model_id: str
-    action: str
+    action: str  # what the decision proposes
     confidence: float
     error_class: str  # from lifecycle.taxonomy over the evidence, never from LLM text
     streak_classes: tuple[str, ...]  # taxonomy classes of every error since the last success
@@ -44,19 +50,38 @@ class PolicyInput:
     provider_wide: bool
     catalog: str | None  # complete | partial | none | None
     in_provider_catalog: bool | None
+    # The rules' own verdict (the deterministic classifier); None: the proposal is the rules' verdict.
+    rules_action: str | None = None
+    rules_confidence: float | None = None
+    # The LLM's answer, when one was used (None: LLM off, failed, or not asked).
+    llm_action: str | None = None
+    llm_confidence: float | None = None
+    # Successful runs within the signal window (a success there keeps a human in the loop).
+    successes: int = 0
+    window_hours: int = 0
 
 
 @dataclass
 class PolicyVerdict:
     auto_execute: bool
     reason: str
+    # Eligible on the evidence, held back only by a cap: it runs on a later pass.
+    capped: bool = False
+
+
+def _conf(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and 0.0 <= value <= 1.0 else None
 
 
 def policy_check(*, item: PolicyInput, as_of: datetime) -> PolicyVerdict:
     """Every per-decision condition; caps are applied across decisions by policy_apply_caps."""
     threshold = float(settings.OPERATOR_AUTO_CONFIDENCE)
     hours = settings.OPERATOR_HARD_STREAK_HOURS
-    if item.action != "disable":
+    rules_action = item.rules_action or item.action
+    rules_confidence = item.rules_confidence if item.rules_action else item.confidence
+    if item.action == Action.RENAME:
+        return PolicyVerdict(False, "a rename always waits for a human")
+    if item.action != Action.DISABLE:
         return PolicyVerdict(False, f"action is {item.action}, only disable runs unattended")
     if item.error_class != HARD_MODEL or any(c != HARD_MODEL for c in item.streak_classes):
         classes = ", ".join(sorted(set(item.streak_classes))) or item.error_class or "none"
@@ -70,15 +95,31 @@ def policy_check(*, item: PolicyInput, as_of: datetime) -> PolicyVerdict:
         return PolicyVerdict(False, f"hard streak is {age.total_seconds() / 3600:.0f}h old, needs {hours}h")
     if item.provider_wide:
         return PolicyVerdict(False, f"{item.provider} has a provider-wide problem")
+    gone = item.catalog == "complete" and item.in_provider_catalog is False
+    if item.successes and not gone:
+        return PolicyVerdict(False, f"it succeeded {item.successes}x within the {item.window_hours}h window and no "
+                                    "complete catalog says it is gone; a human confirms")
     if item.catalog == "complete" and item.in_provider_catalog is True:
         return PolicyVerdict(False, f"{item.provider}'s complete catalog still lists the model")
-    if not (0.0 <= item.confidence <= 1.0) or item.confidence < threshold:
-        return PolicyVerdict(False, f"confidence {item.confidence:.2f} < {threshold:.2f}")
+    # The evidence qualifies; now the two verdicts: the rules must carry it, the LLM may only hold it back.
+    if item.llm_action is not None and item.llm_action != rules_action:
+        return PolicyVerdict(False, f"rules: {rules_action} · LLM: {item.llm_action} — they disagree, a human decides")
+    if rules_action != Action.DISABLE:
+        return PolicyVerdict(False, f"the rules do not disable it (rules: {rules_action})")
+    rules = _conf(rules_confidence)
+    if rules is None or rules < threshold:
+        return PolicyVerdict(False, f"the rules' confidence {rules_confidence:.2f} < {threshold:.2f}")
+    if item.llm_action is not None:
+        llm = _conf(item.llm_confidence)
+        if llm is None or llm < threshold:
+            return PolicyVerdict(False, f"the LLM's confidence {item.llm_confidence:.2f} < {threshold:.2f}")
     if not settings.OPERATOR_AUTO_EXECUTE:
         return PolicyVerdict(False, "auto-execution is switched off (OPERATOR_AUTO_EXECUTE)")
-    catalog = "absent from complete catalog" if item.catalog == "complete" else f"catalog {item.catalog or 'unknown'}"
+    catalog = "absent from complete catalog" if gone else f"catalog {item.catalog or 'unknown'}"
+    agreed = f", the LLM agrees at {item.llm_confidence:.2f}" if item.llm_action is not None else ""
     return PolicyVerdict(True, f"hard_model for {age.total_seconds() / 3600:.0f}h, no success since, "
-                               f"provider otherwise healthy, {catalog}, confidence {item.confidence:.2f} ≥ {threshold:.2f}")
+                               f"provider otherwise healthy, {catalog}, confidence {rules:.2f} ≥ {threshold:.2f}"
+                               f"{agreed}")
 
 
 def policy_apply_caps(*, candidates: list[tuple[PolicyInput, PolicyVerdict]],
@@ -96,11 +137,11 @@ def policy_apply_caps(*, candidates: list[tuple[PolicyInput, PolicyVerdict]],
     eligible.sort(key=lambda iv: (iv[0].streak_started_at, iv[0].provider, iv[0].model_id))
     for item, verdict in eligible:
         if used_run >= per_run:
-            verdict.auto_execute = False
+            verdict.auto_execute, verdict.capped = False, True
             verdict.reason = f"eligible, but this run's cap ({per_run}) is used; pending for the next run"
             continue
         if used_provider.get(item.provider, 0) >= per_provider:
-            verdict.auto_execute = False
+            verdict.auto_execute, verdict.capped = False, True
             verdict.reason = (f"eligible, but the per-provider cap ({per_provider}) for {item.provider} is used; "
                               "pending for the next run")
             continue

@@ -6,8 +6,12 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from lifecycle.classifier import Verdict
 from lifecycle.snapshots import ModelSnapshot
-from operator_app.policy import PolicyInput, PolicyVerdict
+from operator_app.llm import Answer
+from operator_app.policy import PolicyVerdict
+from operator_app.renames import Successor
+from operator_app.verdicts import HumanVerdict
 
 
 @dataclass
@@ -23,11 +27,34 @@ class Proposal:
     suggested_model_id: str | None = None
     fallback_reason: str = ""
     evidence: dict = field(default_factory=dict)
-    policy_input: PolicyInput | None = None
     policy: PolicyVerdict = field(default_factory=lambda: PolicyVerdict(False, "not evaluated"))
     executed: bool = False
     execution_message: str = ""
     decision_id: str = ""
+    # A rename ("Update model ID to X"): the verified successor, and the action it replaced.
+    successor: Successor | None = None
+    base_action: str = ""
+    # What humans said before (operator_app.verdicts): the verdict that holds this proposal back (no
+    # new decision, nothing unattended), the one it reopens, and a declined rename it fell back from.
+    held_by: HumanVerdict | None = None
+    reopened_by: HumanVerdict | None = None
+    declined_rename: HumanVerdict | None = None
+    # What the rules (the classifier) said, and the LLM's answer when one decided the situation.
+    rules: Verdict | None = None
+    llm_answer: Answer | None = None
+
+    @property
+    def disagreement(self) -> bool:
+        return self.rules is not None and self.llm_answer is not None and self.rules.action != self.llm_answer.action
+
+    def verdicts_record(self) -> tuple[dict | None, dict | None]:
+        """(rules_verdict, llm_verdict) as the decision stores them."""
+        rules = {"action": self.rules.action, "confidence": round(float(self.rules.confidence), 4),
+                 "reasoning": self.rules.reasoning} if self.rules is not None else None
+        llm = {"action": self.llm_answer.action, "confidence": round(float(self.llm_answer.confidence), 4),
+               "reasoning": self.llm_answer.reasoning, "cached": self.llm_answer.cached} \
+            if self.llm_answer is not None else None
+        return rules, llm
 
     @property
     def provider(self) -> str:
@@ -55,10 +82,11 @@ class Proposal:
             "model_id": s.model_id,
             "action": self.action,
             "error_class": self.error_class,
+            # The hash's input is frozen (datetime.isoformat, not llmops.lib.dates): another format
+            # would change every hash and supersede every pending decision on upgrade.
             "streak_started_at": s.streak_started_at.isoformat() if s.streak_started_at else None,
             "last_success_at": s.last_success_at.isoformat() if s.last_success_at else None,
-            "signatures": sorted({(g.status or 0, g.normalized) for g in s.errors
-                                  if s.last_success_at is None or (g.last_seen_at and g.last_seen_at > s.last_success_at)}),
+            "signatures": sorted({(g.status or 0, g.normalized) for g in s.streak_groups()}),
             "in_provider_catalog": s.in_provider_catalog,
             "suggested_model_id": self.suggested_model_id,
         }

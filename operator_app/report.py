@@ -9,30 +9,38 @@ here, and the HTML template escapes it (autoescape; nothing is marked safe).
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Q
 
-from discovery.models import OpenRouterModel
-from lifecycle.models import ModelStatus
-from llmops.lib.emails import EmailError, RenderedEmail, email_render, email_send, recipients_clean
-from operator_app.admin_display import age
-from operator_app.models import AuditLog, Decision, OperatorRun
+from discovery.models import CatalogFetchRun, MatchStatus
+from discovery.selectors import discovery_new_models_folded
+from lifecycle.models import ModelStatus, ProviderCatalogSync
+from lifecycle.selectors import runner_last_rows
+from lifecycle.silence import RunnerSilence, runner_silence_find
+from llmops.lib.admin_display import age
+from llmops.lib.alerts import AlertOutcome, alert_send
+from llmops.lib.emails import EmailError, RenderedEmail, email_render, email_send, recipients_clean, text_render
+from llmops.lib.text import sanitize_text
+from llmops.models import JobFailure
+from llmops.selectors import OVERDUE_PERIODS, scheduled_jobs
+from operator_app.models import Decision, OperatorRun
+from registry.models import AuditLog
+from registry.selectors import registry_enabled_providers
+from registry.vocabulary import ACCOUNT_CLASSES, OUTAGE_CLASSES, Action, ErrorClass, class_label
 
 TEMPLATE_PREFIX = "emails/health_report"
+ALERT_TEMPLATE = "emails/health_report_alert.txt"
 # Registry changes (not reviews): what "auto-executed actions" and "failed changes" are about.
 CHANGE_ACTIONS = ("disable", "enable", "rename", "add", "revert")
-# Classes that are about the provider account or service, not one model.
-ACCOUNT_CLASSES = ("auth", "billing")
-OUTAGE_CLASSES = ("transient", "timeout", "network")
 LIST_LIMIT = 50
+# Candidate commands shown per ambiguous new model (discovery_report lists them all).
+PICKS_SHOWN = 3
 TEXT_LIMIT = 400
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+MAX_DAYS = 3660  # ten years: the longest period a report covers
 
 
 class ReportError(Exception):
@@ -40,13 +48,8 @@ class ReportError(Exception):
 
 
 def display_text(value, limit: int = TEXT_LIMIT) -> str:
-    """Untrusted text made safe to show: secrets redacted, control characters and runs of
-    whitespace collapsed, capped. (Escaping is the template's job, not this one's.)"""
-    from lifecycle.taxonomy import sanitize_text
-
-    text = sanitize_text(str(value or ""), limit=max(limit * 2, 100))
-    text = " ".join(_CONTROL.sub(" ", text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Untrusted text as the report shows it (llmops.lib.text.sanitize_text at the report's length)."""
+    return sanitize_text(value, limit)
 
 
 def _admin_url(path: str) -> str:
@@ -78,12 +81,13 @@ def _auto_actions(*, since, as_of) -> list[dict]:
             at__gte=since, at__lte=as_of, actor_type=AuditLog.ActorType.OPERATOR,
             status=AuditLog.Status.APPLIED, action__in=CHANGE_ACTIONS,
         )
-        .select_related("decision")
         .order_by("-at")[:LIST_LIMIT]
     )
+    rows = list(rows)
+    decisions = Decision.objects.in_bulk([row.decision_ref for row in rows if row.decision_ref])
     out = []
     for row in rows:
-        decision = row.decision
+        decision = decisions.get(row.decision_ref)
         if row.reverted_at:
             revert = f"already reverted at {row.reverted_at:%Y-%m-%d %H:%M} UTC"
         elif row.reversible:
@@ -102,7 +106,7 @@ def _auto_actions(*, since, as_of) -> list[dict]:
             "at": row.at,
             "revert": revert,
             "revertible": bool(row.reversible and not row.reverted_at),
-            "audit_url": _admin_url(f"operator_app/auditlog/{row.pk}/change/"),
+            "audit_url": _admin_url(f"registry/auditlog/{row.pk}/change/"),
             "decision_url": _admin_url(f"operator_app/decision/{decision.pk}/change/") if decision else "",
         })
     return out
@@ -121,7 +125,7 @@ def _failed_changes(*, since, as_of) -> list[dict]:
     ]
     return [
         {"id": row.pk, "what": f"{row.action} {row.provider}/{row.model_id}", "actor": row.actor, "at": row.at,
-         "error": display_text(row.error), "audit_url": _admin_url(f"operator_app/auditlog/{row.pk}/change/")}
+         "error": display_text(row.error), "audit_url": _admin_url(f"registry/auditlog/{row.pk}/change/")}
         for row in rows
     ]
 
@@ -132,12 +136,14 @@ def _suggestions(*, since, as_of) -> tuple[list[dict], int, int]:
     new = pending.filter(suggested_at__gte=since, suggested_at__lte=as_of).count()
     rows = pending.order_by("-confidence", "-suggested_at").only(
         "pk", "provider", "model_id", "action", "confidence", "reasoning", "error_class", "suggested_at",
-        "suggested_by", "auto_execute_reason",
+        "suggested_by", "auto_execute_reason", "proposed_change", "rules_verdict", "llm_verdict",
     )[:LIST_LIMIT]
     out = [
         {
             "id": row.pk,
-            "what": f"{row.action} {row.provider}/{row.model_id}",
+            "what": display_text(row.what, 300),
+            "does": _approval_does(row),
+            "disagreement": row.disagreement,
             "action": row.action,
             "provider": row.provider,
             "model_id": row.model_id,
@@ -148,6 +154,7 @@ def _suggestions(*, since, as_of) -> tuple[list[dict], int, int]:
             "suggested_by": row.suggested_by,
             "age": age(as_of, row.suggested_at),
             "approve": f"python manage.py approve_decision {row.pk}",
+            "reject": f"python manage.py reject_decision {row.pk} --reason \"…\"",
             "url": _admin_url(f"operator_app/decision/{row.pk}/change/"),
         }
         for row in rows
@@ -168,14 +175,22 @@ def _provider_problem(row: Decision) -> str | None:
     return None
 
 
+# Problems the report names in words; any other class is shown as itself (e.g. a mass "hard_model").
+_WORDED = ACCOUNT_CLASSES | {ErrorClass.BUDGET_EXHAUSTED, ErrorClass.RATE_LIMIT}
+
+
+def _problem_label(kind: str) -> str:
+    if kind in OUTAGE_CLASSES:
+        return "outage"
+    return class_label(kind).lower() if kind in _WORDED else kind
+
+
 def _provider_issues(*, since, as_of) -> list[dict]:
     """Provider-wide problems (credentials, billing, outages) from recent decisions' evidence."""
-    from lifecycle.taxonomy import ErrorClass
-
     problems = [cls.value for cls in ErrorClass]
     rows = (
         Decision.objects.filter(suggested_at__gte=since, suggested_at__lte=as_of)
-        .filter(Q(error_class__in=ACCOUNT_CLASSES) | Q(evidence__provider_issue=True)
+        .filter(Q(error_class__in=sorted(ACCOUNT_CLASSES)) | Q(evidence__provider_issue=True)
                 | Q(evidence__provider_context__provider_problem__in=problems))
         .order_by("-suggested_at")
         .only("pk", "provider", "model_id", "error_class", "evidence", "suggested_at")[:500]
@@ -198,9 +213,7 @@ def _provider_issues(*, since, as_of) -> list[dict]:
         issue = by_provider[provider]
         classes = [cls for cls, _n in issue["classes"].most_common()]
         kind = classes[0]
-        label = {"auth": "credentials / access", "billing": "billing / credit",
-                 "budget_exhausted": "benchmark budget exhausted", "rate_limit": "rate limited"}.get(
-            kind, "outage" if kind in OUTAGE_CLASSES else kind)
+        label = _problem_label(kind)
         out.append({
             "provider": provider,
             "kind": label,
@@ -213,26 +226,76 @@ def _provider_issues(*, since, as_of) -> list[dict]:
     return out
 
 
-def _new_models(*, since, as_of) -> tuple[list[dict], int, dict]:
-    period = OpenRouterModel.objects.filter(first_seen_at__gte=since, first_seen_at__lte=as_of)
-    by_status = {row["match_status"]: row["n"] for row in
-                 period.values("match_status").annotate(n=Count("id")).order_by("match_status")}
-    rows = period.order_by("-first_seen_at").only(
-        "pk", "openrouter_id", "name", "match_status", "matched_provider", "matched_model_id", "match_confidence",
-        "first_seen_at",
-    )[:LIST_LIMIT]
-    out = [
-        {
-            "openrouter_id": display_text(row.openrouter_id, 200),
-            "name": display_text(row.name, 200),
-            "match_status": row.get_match_status_display(),
-            "matched": f"{row.matched_provider}/{row.matched_model_id}" if row.matched_provider else "",
-            "confidence": row.match_confidence,
-            "first_seen": row.first_seen_at,
-        }
-        for row in rows
+def _new_models(*, since, as_of) -> tuple[list[dict], int, dict, int]:
+    """Models first seen in the period, one per model (variants folded): matched ones (best
+    confidence first) and ambiguous ones listed with their commands, the unmatched counted."""
+    waiting = discovery_new_models_folded(since=since, as_of=as_of)
+    by_status = Counter(group.status for group in waiting)
+    listed = [g for g in waiting if g.status in (MatchStatus.MATCHED, MatchStatus.AMBIGUOUS)][:LIST_LIMIT]
+    out = []
+    for group in listed:
+        best = group.matches[0] if group.matches else None
+        out.append({
+            "openrouter_id": display_text(group.openrouter_id, 200),
+            "name": display_text(group.name, 200),
+            "match_status": group.status_label,
+            "matched": display_text(f"{best['provider']}/{best['model_id']}", 300) if best else "",
+            "also": [display_text(f"{m['provider']}/{m['model_id']}", 300) for m in group.matches[1:]],
+            "confidence": group.confidence,
+            "variants": [display_text(v, 100) for v in group.variants],
+            "candidates": [display_text(f"{p}/{m}", 300) for p, ids in group.candidates.items() for m in ids],
+            "commands": [display_text(c, 600) for c in
+                         ([group.add_command] if group.add_command else group.pick_commands()[:PICKS_SHOWN])],
+            "first_seen": group.first_seen_at,
+        })
+    rest = len(waiting) - len(out)
+    return out, len(waiting), dict(by_status), rest
+
+
+def _approval_does(row: Decision) -> str:
+    """What the approve command printed next to it does, in the email's words."""
+    if row.action == Action.RENAME:
+        return f"renames {row.provider}/{row.model_id} to {display_text(row.new_model_id, 200)} (audited, revertible)"
+    if row.changes_registry:
+        return f"{row.action}s {row.provider}/{row.model_id} now (audited, revertible)"
+    return "acknowledges it: nothing changes, and it is not proposed again until its evidence changes"
+
+
+def _held(*, since, as_of) -> list[dict]:
+    """The models the latest pass of the period held back by a human's verdict."""
+    run = (OperatorRun.objects.filter(started_at__gte=since, started_at__lte=as_of,
+                                      status=OperatorRun.Status.SUCCEEDED)
+           .only("pk", "held").order_by("-started_at").first())
+    out = []
+    for held in (run.held if run is not None and isinstance(run.held, list) else [])[:LIST_LIMIT]:
+        if not isinstance(held, dict):
+            continue
+        out.append({
+            "what": display_text(f"{held.get('held_action') or held.get('action')} {held.get('provider')}/"
+                                 f"{held.get('model_id')}", 300),
+            "verdict": display_text(f"{held.get('by') or 'a reviewer'}'s verdict of {held.get('at')} "
+                                    f"({held.get('kind')} {held.get('action')})", 300),
+            "why": display_text(held.get("reason"), 300),
+            "url": _admin_url(f"operator_app/decision/{held['decision']}/change/") if held.get("decision") else "",
+        })
+    return out
+
+
+def _catalog_runs(*, since, as_of) -> list[dict]:
+    """OpenRouter fetches and provider catalog syncs of the period that failed or skipped
+    malformed entries (a catalog that lost entries must not pass unnoticed)."""
+    noteworthy = Q(status="failed") | Q(skipped__gt=0)
+    fields = ("pk", "started_at", "status", "skipped", "skipped_entries", "error")
+    rows = [("OpenRouter catalog", run) for run in CatalogFetchRun.objects.filter(
+        noteworthy, started_at__gte=since, started_at__lte=as_of).order_by("-started_at").only(*fields)[:LIST_LIMIT]]
+    rows += [(f"{sync.provider} catalog", sync) for sync in ProviderCatalogSync.objects.filter(
+        noteworthy, started_at__gte=since, started_at__lte=as_of).order_by("-started_at").only(
+        "provider", *fields)[:LIST_LIMIT]]
+    return [
+        {"what": what, "at": run.started_at, "status": run.status, "skipped": run.skipped,
+         "detail": display_text(run.error if run.status == "failed" else "; ".join(run.skipped_entries[:3]), 300)}
+        for what, run in sorted(rows, key=lambda pair: pair[1].started_at, reverse=True)
     ]
-    return out, sum(by_status.values()), by_status
 
 
 def _runs(*, since, as_of) -> dict:
@@ -240,7 +303,7 @@ def _runs(*, since, as_of) -> dict:
         OperatorRun.objects.filter(started_at__gte=since, started_at__lte=as_of).only(
             "pk", "started_at", "finished_at", "status", "llm_enabled", "llm_model", "models_analyzed", "situations",
             "llm_calls", "prompt_tokens", "completion_tokens", "estimated_cost_usd", "fallbacks",
-            "fallback_reasons", "auto_executed", "pending", "error",
+            "fallback_reasons", "auto_executed", "pending", "error", "llm_cached",
         ).order_by("started_at")[:500]
     )
     reasons: Counter = Counter()
@@ -248,10 +311,11 @@ def _runs(*, since, as_of) -> dict:
         if isinstance(run.fallback_reasons, dict):
             for reason, n in run.fallback_reasons.items():
                 reasons[display_text(reason, 200)] += n if isinstance(n, int) else 1
+    # An abandoned run (its pass was killed) failed as much as one that recorded its error.
     failed = [
-        {"started_at": run.started_at, "error": display_text(run.error, 300),
+        {"started_at": run.started_at, "status": run.status, "error": display_text(run.error, 300),
          "url": _admin_url(f"operator_app/operatorrun/{run.pk}/change/")}
-        for run in runs if run.status == OperatorRun.Status.FAILED
+        for run in runs if run.status in (OperatorRun.Status.FAILED, OperatorRun.Status.ABANDONED)
     ]
     return {
         "count": len(runs),
@@ -267,18 +331,48 @@ def _runs(*, since, as_of) -> dict:
         "cost": round(sum(run.estimated_cost_usd for run in runs), 4),
         "fallbacks": sum(run.fallbacks for run in runs),
         "fallback_reasons": reasons.most_common(),
+        "budget_exhausted": reasons.get("budget_exhausted", 0),
+        "llm_cached": sum(run.llm_cached for run in runs),
         "auto_executed": sum(run.auto_executed for run in runs),
         "url": _admin_url("operator_app/operatorrun/"),
     }
 
 
 def _job_failures(*, since, as_of) -> list[dict]:
-    from llmops.models import JobFailure
-
     rows = JobFailure.objects.filter(failed_at__gte=since, failed_at__lte=as_of, final=True).order_by(
         "-failed_at")[:LIST_LIMIT]
     return [{"job": row.job, "at": row.failed_at, "error_type": row.error_type.rsplit(".", 1)[-1],
              "error": display_text(row.error, 300)} for row in rows]
+
+
+def _runner_silence(*, as_of) -> RunnerSilence:
+    """Providers the benchmark runner wrote nothing about lately (lifecycle/silence.py): the operator
+    concludes nothing about their models until it writes again, so a human has to look."""
+    window = settings.SIGNAL_WINDOW_HOURS
+    return runner_silence_find(as_of=as_of, last_rows=runner_last_rows(since=as_of - timedelta(hours=window),
+                                                                      as_of=as_of),
+                               watched=registry_enabled_providers(), window_hours=window)
+
+
+def _jobs(*, as_of) -> tuple[list[dict], bool]:
+    """Every scheduled job with its last run and next due moment, and whether any job ever ran through
+    a worker (without that, nothing can be overdue: the report says beat has not run)."""
+    states = scheduled_jobs(as_of=as_of)
+    out = []
+    for job in states:
+        last = job.last
+        out.append({
+            "entry": job.entry, "job": job.job, "schedule": job.schedule, "period": job.period_text,
+            "last_status": last.status if last else "", "last_started": last.started_at if last else None,
+            "last_error": display_text(last.error, 200) if last else "",
+            "last_success": job.last_success_at, "next_due": job.next_due, "overdue": job.overdue,
+            "stuck": job.stuck,
+            "overdue_text": (f"scheduled job {job.entry} has not succeeded "
+                             + (f"since {job.last_success_at:%Y-%m-%d %H:%M} UTC" if job.last_success_at else
+                                f"since runs were first recorded ({job.observed_since:%Y-%m-%d %H:%M} UTC)")
+                             + f": more than {OVERDUE_PERIODS} x its period ({job.period_text})") if job.overdue else "",
+        })
+    return out, any(job.observed_since for job in states)
 
 
 def _fleet() -> list[tuple[str, int]]:
@@ -290,18 +384,23 @@ def _fleet() -> list[tuple[str, int]]:
 
 def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
     """Everything the templates need for the `days` days up to `as_of` (a template context)."""
-    if days < 1:
-        raise ReportError(f"--days must be at least 1 (got {days})")
+    if not 1 <= days <= MAX_DAYS:
+        raise ReportError(f"--days must be at least 1 and at most {MAX_DAYS} (got {days})")
     since = as_of - timedelta(days=days)
     auto_actions = _auto_actions(since=since, as_of=as_of)
     suggestions, pending_total, pending_new = _suggestions(since=since, as_of=as_of)
     provider_issues = _provider_issues(since=since, as_of=as_of)
     failed_changes = _failed_changes(since=since, as_of=as_of)
-    new_models, new_total, new_by_status = _new_models(since=since, as_of=as_of)
+    new_models, new_total, new_by_status, new_rest = _new_models(since=since, as_of=as_of)
+    catalog_runs = _catalog_runs(since=since, as_of=as_of)
     runs = _runs(since=since, as_of=as_of)
     job_failures = _job_failures(since=since, as_of=as_of)
+    held = _held(since=since, as_of=as_of)
+    jobs, jobs_observed = _jobs(as_of=as_of)
 
-    critical = [f"{i['provider']}: {i['kind']}" for i in provider_issues if i["critical"]]
+    silence = _runner_silence(as_of=as_of)
+
+    critical = silence.messages() + [f"{i['provider']}: {i['kind']}" for i in provider_issues if i["critical"]]
     if failed_changes:
         critical.append(f"{len(failed_changes)} failed change{'s' if len(failed_changes) != 1 else ''}")
     warnings = []
@@ -309,8 +408,19 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
         warnings.append(f"{len(runs['failed'])} failed operator run(s)")
     if job_failures:
         warnings.append(f"{len(job_failures)} failed job(s)")
+    warnings += [job["overdue_text"] for job in jobs if job["overdue"]]
+    warnings += [f"scheduled job {job['entry']} still running since {job['last_started']:%Y-%m-%d %H:%M} UTC, "
+                 "past the task time limit" for job in jobs if job["stuck"]]
+    if failed_catalogs := sum(1 for r in catalog_runs if r["status"] == "failed"):
+        warnings.append(f"{failed_catalogs} failed catalog fetch(es)/sync(s)")
+    if skipped_entries := sum(r["skipped"] for r in catalog_runs if r["status"] != "failed"):
+        warnings.append(f"{skipped_entries} malformed catalog entries skipped")
     if runs["fallbacks"]:
         warnings.append(f"{runs['fallbacks']} LLM fallback(s) to the classifier")
+    if runs["budget_exhausted"]:
+        budget = settings.OPERATOR_LLM_DAILY_BUDGET_USD
+        warnings.append(f"the LLM's daily budget (${budget:.2f}) was spent: {runs['budget_exhausted']} situation(s) "
+                        "decided by the classifier")
     if runs["count"] == 0:
         warnings.append("no operator run in the period")
     severity = "CRITICAL" if critical else ("WARNING" if warnings else "")
@@ -321,6 +431,7 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
         "days": days,
         "severity": severity,
         "critical": critical,
+        "runner_silence": silence.as_dict() if silence else None,
         "warnings": warnings,
         "auto_actions": auto_actions,
         "auto_count": _auto_count(since=since, as_of=as_of),
@@ -328,21 +439,33 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
         "suggestions_count": pending_total,
         "suggestions_new": pending_new,
         "suggestions_url": _admin_url("operator_app/decision/?status__exact=pending"),
+        "held": held,
         "provider_issues": provider_issues,
         "failed_changes": failed_changes,
         "new_models": new_models,
         "new_models_count": new_total,
         "new_models_by_status": sorted(new_by_status.items()),
+        "new_models_rest": new_rest,
+        "new_models_url": _admin_url("discovery/openroutermodel/"),
+        "catalog_runs": catalog_runs,
         "runs": runs,
         "job_failures": job_failures,
+        "jobs": jobs,
+        "jobs_observed": jobs_observed,
+        "jobs_url": _admin_url("llmops/scheduledjob/"),
         "fleet": _fleet(),
         "list_limit": LIST_LIMIT,
-        "audit_url": _admin_url("operator_app/auditlog/"),
+        "audit_url": _admin_url("registry/auditlog/"),
     }
 
 
 def health_report_render(*, context: dict) -> RenderedEmail:
     return email_render(template_prefix=TEMPLATE_PREFIX, context=context)
+
+
+def health_report_alert_text(*, context: dict) -> str:
+    """The alert for ALERT_URLS: the report's CRITICAL findings in the email's own (redacted) words."""
+    return text_render(template_name=ALERT_TEMPLATE, context=context).strip() + "\n"
 
 
 @dataclass
@@ -351,6 +474,10 @@ class HealthReportOutcome:
     to: list[str]
     sent: bool
     context: dict
+    # The alert text when the report is CRITICAL and ALERT_URLS is set ("" otherwise), and what
+    # became of it per URL (empty on a dry run: nothing is sent).
+    alert: str = ""
+    alerts: list[AlertOutcome] = field(default_factory=list)
 
 
 def health_report_send(*, as_of: datetime, days: int = 1, to=None, dry_run: bool = False) -> HealthReportOutcome:
@@ -363,7 +490,11 @@ def health_report_send(*, as_of: datetime, days: int = 1, to=None, dry_run: bool
         raise ReportError("no recipients: set HEALTH_REPORT_TO (comma-separated) or pass --to ADDRESS")
     context = health_report_build(as_of=as_of, days=days)
     email = health_report_render(context=context)
+    alert = health_report_alert_text(context=context) if context["severity"] == "CRITICAL" and settings.ALERT_URLS \
+        else ""
     if dry_run:
-        return HealthReportOutcome(email=email, to=recipients, sent=False, context=context)
+        return HealthReportOutcome(email=email, to=recipients, sent=False, context=context, alert=alert)
     email_send(email=email, to=recipients)
-    return HealthReportOutcome(email=email, to=recipients, sent=True, context=context)
+    # After the email: an alert channel that is down never keeps the report from its readers.
+    alerts = alert_send(title=email.subject, body=alert, urls=settings.ALERT_URLS) if alert else []
+    return HealthReportOutcome(email=email, to=recipients, sent=True, context=context, alert=alert, alerts=alerts)

@@ -13,15 +13,17 @@ sanitized, length-capped samples.
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 
 from lifecycle.snapshots import ModelSnapshot, ProviderContext, SnapshotSet
-from lifecycle.taxonomy import sanitize_text
-from operator_app.triage import hours_between, model_error_class, streak_groups
+from llmops.lib.dates import iso_utc as _iso
+from llmops.lib.text import sanitize_text
+from operator_app.triage import hours_between, model_error_class
 
 MAX_SAMPLES = 3
 SAMPLE_CHARS = 300
@@ -40,14 +42,10 @@ class Situation:
     evidence: dict = field(default_factory=dict)
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
-
-
 def model_signature(snapshot: ModelSnapshot) -> tuple[str, str]:
     """(class, normalized message of the dominant current failure with the model ID masked)."""
     cls = model_error_class(snapshot)
-    groups = [g for g in streak_groups(snapshot) if g.error_class == cls] or [
+    groups = [g for g in snapshot.streak_groups() if g.error_class == cls] or [
         g for g in snapshot.errors if g.error_class == cls
     ]
     if not groups:
@@ -80,19 +78,48 @@ def model_facts(snapshot: ModelSnapshot, *, as_of: datetime) -> dict:
     }
 
 
+# The provider's own error code inside its JSON-ish error text ('code': 'model_not_found').
+_CODE = re.compile(r"""['"](?:code|error_code|type)['"]\s*:\s*['"]([A-Za-z][\w.\-]{1,63})['"]""")
+
+
+def error_code(message: str) -> str | None:
+    match = _CODE.search(message or "")
+    return match.group(1) if match else None
+
+
 def model_samples(snapshots, *, limit: int = MAX_SAMPLES) -> list[dict]:
+    """The most frequent distinct error groups: structured fields first (status, the provider's error
+    code, taxonomy class, count, first/last seen), the capped message text last — so no text, however
+    long or crafted, can push the facts out of what a reader (or the LLM) sees."""
     seen, out = set(), []
-    groups = sorted((g for m in snapshots for g in streak_groups(m) or m.errors),
+    groups = sorted((g for m in snapshots for g in m.streak_groups() or m.errors),
                     key=lambda g: (-g.count, g.normalized))
     for group in groups:
         if group.normalized in seen:
             continue
         seen.add(group.normalized)
-        out.append({"status": group.status, "class": group.error_class, "count": group.count,
+        out.append({"status": group.status, "code": error_code(group.message), "class": group.error_class,
+                    "count": group.count, "first_seen_at": _iso(group.first_seen_at),
+                    "last_seen_at": _iso(group.last_seen_at),
                     "message": sanitize_text(group.message, limit=SAMPLE_CHARS)})
         if len(out) >= limit:
             break
     return out
+
+
+def classifier_facts(members, verdicts: dict | None) -> dict | None:
+    """What the rules say about the situation: the members' most common action, its lowest confidence,
+    and the reason of the first member that has it."""
+    if not verdicts:
+        return None
+    found = [verdicts[m.key] for m in members if m.key in verdicts]
+    if not found:
+        return None
+    action = Counter(v.action for v in found).most_common(1)[0][0]
+    same = [v for v in found if v.action == action]
+    return {"action": action, "confidence": min(v.confidence for v in same),
+            "reason": sanitize_text(same[0].reasoning, limit=400), "models_agreeing": len(same),
+            "models": len(found)}
 
 
 def provider_facts(ctx: ProviderContext | None, problem: str | None) -> dict:
@@ -149,7 +176,7 @@ def situation_evidence(situation: Situation, *, ctx: ProviderContext | None, pro
 
 
 def situations_build(*, snapset: SnapshotSet, snapshots: list[ModelSnapshot], as_of: datetime,
-                     provider_problems: dict[str, str | None]) -> list[Situation]:
+                     provider_problems: dict[str, str | None], verdicts: dict | None = None) -> list[Situation]:
     """Situations for `snapshots` (the models triage did not settle), in a stable order."""
     grouped: dict[str, Situation] = {}
     for snapshot in snapshots:
@@ -178,11 +205,6 @@ def situations_build(*, snapset: SnapshotSet, snapshots: list[ModelSnapshot], as
         ctx = snapset.providers.get(situation.provider)
         situation.evidence = situation_evidence(situation, ctx=ctx, problem=provider_problems.get(situation.provider),
                                                 as_of=as_of)
+        if (rules := classifier_facts(situation.members, verdicts)) is not None:
+            situation.evidence["classifier"] = rules
     return ordered
-
-
-def situations_by_provider(situations: list[Situation]) -> dict[str, list[Situation]]:
-    out = defaultdict(list)
-    for s in situations:
-        out[s.provider].append(s)
-    return dict(out)

@@ -10,14 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from lifecycle.snapshots import ErrorGroup, ModelSnapshot
+from lifecycle.snapshots import ModelSnapshot
 from lifecycle.taxonomy import dominant_class
+from registry.vocabulary import MODEL_TROUBLE_CLASSES, Action
 
 # A success this recent means the model answers today.
 RECENT_SUCCESS = timedelta(hours=24)
-# Errors of these classes after the last success say the model itself is in trouble
-# (or cannot be measured), so a recent success alone does not settle it.
-HARD_CLASSES = frozenset({"hard_model", "hard_capability", "content_filter", "auth", "billing", "unknown"})
 
 
 @dataclass
@@ -27,24 +25,13 @@ class TriageResult:
     reasoning: str
 
 
-def streak_groups(snapshot: ModelSnapshot) -> list[ErrorGroup]:
-    """Error groups of the current streak: seen since the last success (all, if it never succeeded)."""
-    marked = [g for g in snapshot.errors if g.streak_first_at is not None]
-    if marked:
-        return marked
-    since = snapshot.last_success_at
-    if since is None:
-        return list(snapshot.errors)
-    return [g for g in snapshot.errors if g.last_seen_at is not None and g.last_seen_at > since]
-
-
 def model_error_class(snapshot: ModelSnapshot) -> str:
     """The taxonomy class that describes the model's failures now ('' when it has none)."""
-    return dominant_class(streak_groups(snapshot)) or dominant_class(snapshot.errors) or ""
+    return dominant_class(snapshot.streak_groups()) or dominant_class(snapshot.errors) or ""
 
 
 def streak_classes(snapshot: ModelSnapshot) -> tuple[str, ...]:
-    return tuple(sorted({g.error_class for g in streak_groups(snapshot) if g.error_class}))
+    return tuple(sorted({g.error_class for g in snapshot.streak_groups() if g.error_class}))
 
 
 def hours_between(later: datetime | None, earlier: datetime | None) -> float | None:
@@ -56,14 +43,14 @@ def hours_between(later: datetime | None, earlier: datetime | None) -> float | N
 def triage_model(snapshot: ModelSnapshot, *, as_of: datetime) -> TriageResult | None:
     """`ignore` for models that need no reasoning; None for the ones that do."""
     if not snapshot.enabled:
-        return TriageResult("ignore", 1.0, "disabled in the registry: not measured, nothing to decide")
+        return TriageResult(Action.IGNORE, 1.0, "disabled in the registry: not measured, nothing to decide")
     if not getattr(snapshot, "registered", True):
         # Seen in results/errors only: nothing in the registry to disable or keep.
-        return TriageResult("ignore", 1.0, "not in the registry (seen only in benchmark rows): nothing to decide")
+        return TriageResult(Action.IGNORE, 1.0, "not in the registry (seen only in benchmark rows): nothing to decide")
     recent = snapshot.last_success_at is not None and as_of - snapshot.last_success_at <= RECENT_SUCCESS
     if not recent or snapshot.successes == 0:
         return None
-    hard_since = [g for g in streak_groups(snapshot) if g.error_class in HARD_CLASSES]
+    hard_since = [g for g in snapshot.streak_groups() if g.error_class in MODEL_TROUBLE_CLASSES]
     if hard_since:
         return None
     ago = hours_between(as_of, snapshot.last_success_at)
@@ -72,4 +59,4 @@ def triage_model(snapshot: ModelSnapshot, *, as_of: datetime) -> TriageResult | 
     else:
         why = (f"healthy: last success {ago}h ago, {snapshot.successes}/{snapshot.runs} runs succeeded; "
                "no hard error since the last success")
-    return TriageResult("ignore", 0.95, why)
+    return TriageResult(Action.IGNORE, 0.95, why)

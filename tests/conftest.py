@@ -8,7 +8,7 @@ such queries on purpose opt out with @pytest.mark.no_compile_check.
 
 import pytest
 
-from llmops.lib import mongo_compile
+from tests import mongo_compile
 
 
 @pytest.fixture(autouse=True)

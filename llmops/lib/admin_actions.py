@@ -2,23 +2,30 @@
 
 An action built with `confirmed_action` first renders templates/admin/llmops/confirm_action.html
 listing the selected objects and what will happen to each (optionally asking for a reason);
-only the POST from that page (confirm=yes) calls `perform(ids, reason)`. The selection is
-re-read by primary key (MongoDB: never act on a queryset that joins another collection), and
-the service does the conditional updates, so a stale page or a second admin acting on the same
-rows cannot change anything twice.
+only the POST from that page calls `perform(ids, reason)`. The page carries a signed token
+(django.core.signing) bound to the user, the action and the selected ids, valid for
+CONFIRM_MAX_AGE seconds: a POST of confirm=yes without it — a crafted form, a replayed request,
+a token for another selection — shows the confirmation page again and changes nothing. The
+selection is re-read by primary key (MongoDB: never act on a queryset that joins another
+collection), and the service does the conditional updates, so a stale page or a second admin
+acting on the same rows cannot change anything twice.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core import signing
 from django.template.response import TemplateResponse
 
 MAX_BATCH = 500
 SHOWN = 200
+CONFIRM_SALT = "llmops.admin_actions.confirm"
+CONFIRM_MAX_AGE = 600  # seconds a confirmation page stays valid
 
 
 @dataclass
@@ -38,6 +45,33 @@ class Result:
 
 def _selected_ids(queryset) -> list[str]:
     return [str(pk) for pk in queryset.order_by().values_list("pk", flat=True)[: MAX_BATCH + 1]]
+
+
+def _claims(*, user, action: str, ids) -> dict:
+    selection = hashlib.sha256(",".join(sorted(str(pk) for pk in ids)).encode()).hexdigest()
+    return {"user": str(user.pk), "action": action, "selection": selection}
+
+
+def confirm_token(*, user, action: str, ids) -> str:
+    """The token a confirmation page carries: signed, timestamped, bound to who, what and which rows."""
+    return signing.dumps(_claims(user=user, action=action, ids=ids), salt=CONFIRM_SALT)
+
+
+def confirm_token_refusal(token: str, *, user, action: str, ids) -> str | None:
+    """Why `token` does not confirm `action` on `ids` for `user`, or None when it does."""
+    if not token:
+        return "Nothing was done: confirm from this page (the request did not come from it)."
+    try:
+        claims = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+    except signing.SignatureExpired:
+        return (f"Nothing was done: this confirmation page is more than {CONFIRM_MAX_AGE // 60} minutes old. "
+                "Check the list below and confirm again.")
+    except signing.BadSignature:
+        return "Nothing was done: the confirmation was not issued by this site. Check the list below and confirm."
+    if claims != _claims(user=user, action=action, ids=ids):
+        return ("Nothing was done: the confirmation was for another selection, action or user. Check the list "
+                "below and confirm again.")
+    return None
 
 
 def confirmed_action(*, name: str, description: str, permissions: list[str], title: str, confirm_label: str,
@@ -60,7 +94,11 @@ def confirmed_action(*, name: str, description: str, permissions: list[str], tit
         error = ""
         given_reason = (request.POST.get("reason") or "").strip()
         if request.POST.get("confirm") == "yes":
-            if reason_required and not given_reason:
+            refusal = confirm_token_refusal(request.POST.get("confirm_token") or "", user=request.user,
+                                            action=action.__name__, ids=ids)
+            if refusal:
+                error = refusal
+            elif reason_required and not given_reason:
                 error = f"{reason or 'A reason'} is required."
             else:
                 for result in perform(request, ids, given_reason):
@@ -85,6 +123,7 @@ def confirmed_action(*, name: str, description: str, permissions: list[str], tit
             "total": len(ids),
             "not_shown": max(len(ids) - SHOWN, 0),
             "ids": ids,
+            "confirm_token": confirm_token(user=request.user, action=action.__name__, ids=ids),
             "reason_label": reason,
             "reason_required": reason_required,
             "reason_value": given_reason,
@@ -98,5 +137,6 @@ def confirmed_action(*, name: str, description: str, permissions: list[str], tit
         return TemplateResponse(request, "admin/llmops/confirm_action.html", context)
 
     action.__name__ = name
+    action.confirmed = True  # tests/llmops/test_admin_confirmation.py checks every bulk action is one of these
     return admin.action(description=description, permissions=permissions)(action)
 

@@ -34,6 +34,11 @@ def _render_plain(template_name: str, context: dict) -> str:
     return get_template(template_name).template.render(Context(context, autoescape=False))
 
 
+def text_render(*, template_name: str, context: dict) -> str:
+    """A plain-text template (autoescape off), e.g. an alert sent along with an email."""
+    return _render_plain(template_name, context)
+
+
 def email_render(*, template_prefix: str, context: dict) -> RenderedEmail:
     subject = " ".join(_render_plain(f"{template_prefix}_subject.txt", context).split())
     text = _render_plain(f"{template_prefix}_body.txt", context)

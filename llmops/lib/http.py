@@ -16,10 +16,12 @@ import random
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 from django.conf import settings
+
+from llmops.lib import backoff
+from llmops.lib.text import redact_url
 
 logger = logging.getLogger(__name__)
 # httpx logs every request URL at INFO (query strings included, where some APIs take
@@ -32,7 +34,6 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # sleep would stall a periodic job, so the wait is capped.
 MAX_RETRY_AFTER = 30.0
 MAX_BACKOFF = 20.0
-_SECRET_QUERY_KEYS = ("key", "token", "secret", "signature", "password", "auth")
 
 
 class HttpError(Exception):
@@ -87,26 +88,10 @@ class HttpResponse:
         return self._json
 
 
-def redact_url(url: str) -> str:
-    """The URL without userinfo and with secret-looking query values masked, for logs/errors."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<invalid url>"
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc = f"{netloc}:{parts.port}"
-    query = [
-        (k, "***" if any(s in k.lower() for s in _SECRET_QUERY_KEYS) else v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-    ]
-    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query), ""))
-
-
 def decode_json(content: bytes, *, url: str = "") -> Any:
     try:
         return json.loads(content)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:  # (nested absurdly deep)
         preview = content[:80].decode("utf-8", "replace").replace("\n", " ")
         raise BadJson(
             f"response from {redact_url(url)} is not valid JSON ({exc.__class__.__name__}: {exc}); "
@@ -136,9 +121,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 
 def backoff_delay(attempt: int, *, base: float, retry_after: float | None = None,
                   rng: Callable[[], float] = random.random) -> float:
-    """Exponential backoff with full jitter; Retry-After (capped) wins when larger."""
-    exp = min(MAX_BACKOFF, base * (2 ** (attempt - 1)))
-    delay = exp / 2 + rng() * exp / 2
+    """Exponential backoff (attempt is 1-based) with equal jitter; Retry-After (capped) wins when larger."""
+    delay = backoff.backoff_delay(attempt - 1, base=base, cap=MAX_BACKOFF, spread=(0.5, 1.0), rng=rng)
     if retry_after is not None:
         delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
     return delay

@@ -7,18 +7,27 @@ named after the job (with an expiry, settings.JOB_LOCK_TTL, so a dead worker can
 it for good). A second run that finds the lock taken logs and
 returns {"skipped": "locked"}. A transient failure (network, timeouts, a database or Redis
 connection problem, or TransientJobError) is retried with exponential backoff; every failed
-attempt is stored as llmops.JobFailure, which the admin lists.
+attempt is stored as llmops.JobFailure, which the admin lists. Every run (each attempt) is
+recorded as llmops.JobRun at its start and its finish (running → succeeded / failed /
+skipped), which the admin's scheduled-jobs page and the daily report read. Only the worker
+path records runs: a management command run by hand is not the schedule running.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 
+import httpx
+import redis
 from celery import Task, shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
 
+from llmops.lib.backoff import backoff_delay
 from llmops.lib.locks import job_lock
+from llmops.lib.text import sanitize_text
+from llmops.models import JobFailure, JobRun
 
 logger = logging.getLogger(__name__)
 
@@ -28,10 +37,6 @@ class TransientJobError(Exception):
 
 
 def _transient_exceptions() -> tuple[type[BaseException], ...]:
-    import httpx
-    import redis
-    from django.db import InterfaceError, OperationalError
-
     found: list[type[BaseException]] = [
         TransientJobError, ConnectionError, TimeoutError,
         httpx.TransportError, redis.ConnectionError, redis.TimeoutError,
@@ -50,25 +55,18 @@ TRANSIENT_EXCEPTIONS = _transient_exceptions()
 
 
 def backoff_seconds(attempt: int, *, base: int, cap: int, jitter: bool = True) -> int:
-    """Exponential backoff for retry number `attempt` (0-based): base, 2·base, 4·base… ≤ cap."""
-    delay = min(cap, base * (2 ** attempt))
-    if jitter and delay > 1:
-        # Up to 10% jitter so jobs that failed together do not retry in lockstep.
-        delay += random.randint(0, max(1, delay // 10))
-    return int(delay)
+    """Seconds before retry number `attempt` (0-based): base, 2·base, 4·base… ≤ cap, plus up to 10%
+    jitter so jobs that failed together do not retry in lockstep (never sooner than `base`)."""
+    return int(backoff_delay(attempt, base=base, cap=cap, spread=(1.0, 1.1) if jitter else (1.0, 1.0)))
 
 
 def _error_text(exc: BaseException) -> str:
-    from lifecycle.taxonomy import sanitize_text
-
     return sanitize_text(str(exc) or type(exc).__name__, limit=2000)
 
 
 def job_failure_record(*, job: str, exc: BaseException, task_id: str = "", attempt: int = 1,
                        final: bool = True, transient: bool = False, retry_in: int | None = None):
     """Store one failed attempt so the admin shows it; never raises (the job's error matters more)."""
-    from llmops.models import JobFailure
-
     try:
         return JobFailure.objects.create(
             job=job, task_id=task_id or "", attempt=attempt, final=final, transient=transient,
@@ -78,6 +76,37 @@ def job_failure_record(*, job: str, exc: BaseException, task_id: str = "", attem
     except Exception:  # the database may be what failed; the log still has it
         logger.exception("%s: could not record the failure", job)
         return None
+
+
+def job_run_start(*, job: str, task_id: str = "", attempt: int = 1, status: str = JobRun.Status.RUNNING,
+                  exc: BaseException | None = None):
+    """Record that a run started (or, with another status, a run that ended as it began: skipped, or
+    failed before it could start); never raises: the job matters more than its record, and the
+    database may be what is down."""
+    now = timezone.now()
+    try:
+        return JobRun.objects.create(job=job, task_id=task_id or "", attempt=attempt, started_at=now, status=status,
+                                     finished_at=now if status != JobRun.Status.RUNNING else None,
+                                     error=_error_text(exc) if exc is not None else "")
+    except Exception:
+        logger.exception("%s: could not record the run", job)
+        return None
+
+
+def job_run_finish(run, *, status: str, exc: BaseException | None = None) -> None:
+    """Close a run record (conditionally: only a running one); never raises."""
+    if run is None:
+        return
+    try:
+        JobRun.objects.filter(pk=run.pk, status=JobRun.Status.RUNNING).update(
+            status=status, finished_at=timezone.now(), error=_error_text(exc) if exc is not None else "")
+    except Exception:
+        logger.exception("%s: could not record the end of the run", run.job)
+
+
+def _skipped(result) -> bool:
+    # A task that found the operator's own lock taken says so in its typed result.
+    return isinstance(result, dict) and result.get("skipped") == "locked"
 
 
 def periodic_task_names() -> set[str]:
@@ -110,15 +139,26 @@ class JobTask(Task):
         name = self.name
         attempt = self.request.retries + 1
         task_id = self.request.id or ""
+        run = None
         try:
-            with job_lock(name, ttl=self.lock_ttl or settings.JOB_LOCK_TTL) as acquired:
-                if not acquired:
-                    logger.info("%s: another run holds the lock; this run exits without doing anything", name)
-                    return {"skipped": "locked"}
-                logger.info("%s: started (attempt %d)", name, attempt)
-                result = super().__call__(*args, **kwargs)
-                logger.info("%s: finished", name)
-                return result
+            try:
+                with job_lock(name, ttl=self.lock_ttl or settings.JOB_LOCK_TTL) as acquired:
+                    if not acquired:
+                        logger.info("%s: another run holds the lock; this run exits without doing anything", name)
+                        job_run_start(job=name, task_id=task_id, attempt=attempt, status=JobRun.Status.SKIPPED)
+                        return {"skipped": "locked"}
+                    logger.info("%s: started (attempt %d)", name, attempt)
+                    run = job_run_start(job=name, task_id=task_id, attempt=attempt)
+                    result = super().__call__(*args, **kwargs)
+                    logger.info("%s: finished", name)
+                    job_run_finish(run, status=JobRun.Status.SKIPPED if _skipped(result) else JobRun.Status.SUCCEEDED)
+                    return result
+            except Exception as exc:
+                if run is None:  # it failed before it started (the lock's Redis is down): still a run
+                    job_run_start(job=name, task_id=task_id, attempt=attempt, status=JobRun.Status.FAILED, exc=exc)
+                else:
+                    job_run_finish(run, status=JobRun.Status.FAILED, exc=exc)
+                raise
         except self.retry_on as exc:
             if self.request.retries < self.max_retries:
                 delay = backoff_seconds(self.request.retries, base=self.backoff_base, cap=self.backoff_cap)

@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import llmops.lib.fields
 from django.conf import settings
 from django.db import migrations, models
+
+import llmops.lib.object_id
 
 
 class Migration(migrations.Migration):
@@ -19,7 +20,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='OperatorRun',
             fields=[
-                ('id', llmops.lib.fields.ObjectIdPKField()),
+                ('id', llmops.lib.object_id.ObjectIdPKField()),
                 ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('finished_at', models.DateTimeField(blank=True, null=True)),
                 ('as_of', models.DateTimeField(blank=True, null=True)),
@@ -52,7 +53,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='Decision',
             fields=[
-                ('id', llmops.lib.fields.ObjectIdPKField()),
+                ('id', llmops.lib.object_id.ObjectIdPKField()),
                 ('provider', models.CharField(max_length=64)),
                 ('model_id', models.CharField(max_length=255)),
                 ('action', models.CharField(choices=[('disable', 'Disable'), ('monitor', 'Monitor'), ('ignore', 'Ignore')], max_length=16)),
@@ -86,7 +87,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='AuditLog',
             fields=[
-                ('id', llmops.lib.fields.ObjectIdPKField()),
+                ('id', llmops.lib.object_id.ObjectIdPKField()),
                 ('at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('actor_type', models.CharField(choices=[('user', 'User'), ('operator', 'Operator'), ('system', 'System')], default='system', max_length=16)),
                 ('actor', models.CharField(max_length=150)),

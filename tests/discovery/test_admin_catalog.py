@@ -2,9 +2,9 @@ import pytest
 from django.urls import reverse
 
 from discovery.models import OpenRouterModel
-from lifecycle.models import RegisteredModel
 from llmops.roles import OPERATORS, VIEWERS
-from operator_app.models import AuditLog
+from registry.models import AuditLog, RegisteredModel
+from tests.admin_confirm import confirm_action, confirm_as
 from tests.operator_app.admin_support import SCRIPT, user_in
 
 CHANGELIST = reverse("admin:discovery_openroutermodel_changelist")
@@ -45,7 +45,7 @@ def test_it_adds_matched_models_as_disabled_candidates_after_confirmation(client
     assert "skipped: not matched (status unmatched)" in html
     assert not RegisteredModel.objects.exists()
 
-    done = client.post(CHANGELIST, {"action": "add_matched_models", "_selected_action": ids, "confirm": "yes"})
+    done = confirm_action(client, CHANGELIST, "add_matched_models", ids)
     assert done.status_code == 302
     model = RegisteredModel.objects.get()
     assert (model.provider, model.model_id, model.enabled) == ("together", "acme/Widget-7B", False)
@@ -56,7 +56,7 @@ def test_it_adds_matched_models_as_disabled_candidates_after_confirmation(client
     assert matched.match_status == "added"
 
     # a second add of the same entry adds nothing
-    client.post(CHANGELIST, {"action": "add_matched_models", "_selected_action": ids, "confirm": "yes"})
+    confirm_action(client, CHANGELIST, "add_matched_models", ids)
     assert RegisteredModel.objects.count() == 1 and AuditLog.objects.filter(action="add").count() == 1
 
 
@@ -64,11 +64,9 @@ def test_it_adds_matched_models_as_disabled_candidates_after_confirmation(client
 def test_it_rejects_a_match_with_a_reason(client, catalog):
     matched, _ = catalog
     client.force_login(user_in(OPERATORS, "olga"))
-    missing = client.post(CHANGELIST, {"action": "reject_matches", "_selected_action": [matched.pk],
-                                       "confirm": "yes"})
+    missing = confirm_action(client, CHANGELIST, "reject_matches", [matched.pk])
     assert "Reason is required." in missing.content.decode()
-    client.post(CHANGELIST, {"action": "reject_matches", "_selected_action": [matched.pk], "confirm": "yes",
-                             "reason": "different model family"})
+    confirm_action(client, CHANGELIST, "reject_matches", [matched.pk], reason="different model family")
     matched.refresh_from_db()
     assert matched.match_status == "rejected"
     entry = AuditLog.objects.get()
@@ -79,9 +77,29 @@ def test_it_rejects_a_match_with_a_reason(client, catalog):
 @pytest.mark.django_db
 def test_it_denies_catalog_actions_to_viewers(client, catalog):
     matched, _ = catalog
-    client.force_login(user_in(VIEWERS, "vera"))
+    viewer = user_in(VIEWERS, "vera")
+    client.force_login(viewer)
     assert client.get(CHANGELIST).context["action_form"] is None
-    client.post(CHANGELIST, {"action": "add_matched_models", "_selected_action": [matched.pk], "confirm": "yes"})
+    confirm_as(client, CHANGELIST, "add_matched_models", [matched.pk], user=viewer)
     assert not RegisteredModel.objects.exists()
     matched.refresh_from_db()
     assert matched.match_status == "matched"
+
+
+@pytest.mark.django_db
+def test_it_shows_a_model_added_through_a_variant_as_added_and_folds_variants(admin_client):
+    base = OpenRouterModel.objects.create(openrouter_id="moonshotai/kimi-k2-0905", canonical_slug="moonshotai/kimi-k2-0905",
+                                          match_status="matched", matched_provider="groq",
+                                          matched_model_id="moonshotai/kimi-k2-instruct-0905")
+    OpenRouterModel.objects.create(openrouter_id="moonshotai/kimi-k2-0905:exacto",
+                                   canonical_slug="moonshotai/kimi-k2-0905", match_status="added")
+    OpenRouterModel.objects.create(openrouter_id="solo/only-here", match_status="unmatched")
+    page = admin_client.get(CHANGELIST)
+    rows = {row.openrouter_id: row for row in page.context["cl"].result_list}
+    html = page.content.decode()
+    assert "Matched to a direct provider; the model: Added to the registry (via :exacto)" in html
+    assert "variant of moonshotai/kimi-k2-0905" in html and ":exacto" in html
+    assert rows[base.openrouter_id].folded.status == "added"
+    folded = admin_client.get(CHANGELIST, {"fold": "yes"})
+    assert {row.openrouter_id for row in folded.context["cl"].result_list} == {"moonshotai/kimi-k2-0905",
+                                                                              "solo/only-here"}

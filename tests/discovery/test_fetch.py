@@ -64,7 +64,8 @@ def _assert_failed_and_untouched(run, before, match):
     (Reply(200, "<html>Bad gateway</html>"), "not valid JSON"),
     (Reply(200, {"data": "nope"}), "'data' list"),
     (Reply(200, {"data": []}), "empty"),
-    (Reply(200, {"data": [{"id": "ok/model"}, {"name": "no id"}]}), "data[1].id"),
+    # (one malformed entry among good ones is skipped, not fatal: test_real_world_catalog.py)
+    (Reply(200, {"data": [{"name": "no id"}, {"id": "~openai/gpt-latest"}]}), "data[0].id"),
     (Reply(200, {"data": [{"id": "ok/model", "architecture": {"output_modalities": "text"}}]}), "list of strings"),
 ])
 def test_it_records_a_failed_fetch_and_leaves_the_catalog_untouched(server, catalog_body, reply, match):
@@ -114,3 +115,15 @@ def test_it_fails_the_command_on_a_bad_file(tmp_path):
         call_command("fetch_openrouter", "--file", str(bad))
     assert CatalogFetchRun.objects.get().status == "failed"
     assert OpenRouterModel.objects.count() == 0
+
+
+def test_it_fetches_a_catalog_with_aliases_and_malformed_entries_from_the_api(server, catalog_body):
+    from discovery.models import OpenRouterAlias
+    from tests.discovery.conftest import real_world_catalog
+
+    document, expected = real_world_catalog(catalog_body)
+    server.route("/api/v1/models", Reply(200, document))
+    run = _fetch(server)
+    assert (run.status, run.count, run.new, run.aliases, run.skipped) == ("complete", 335, 335, 3, len(expected))
+    assert OpenRouterAlias.objects.get(alias_id="~openai/gpt-latest").target_id == "openai/gpt-5.1"
+    assert OpenRouterModel.objects.count() == 335

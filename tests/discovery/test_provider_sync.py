@@ -131,3 +131,56 @@ def test_it_keeps_secrets_echoed_by_a_provider_out_of_the_run_record(server, pro
     sync = report.syncs[0]
     assert sync.status == "failed" and "401" in sync.error
     assert "abcdefghijklmnop" not in sync.error and "gsk-secret" not in sync.error
+
+
+def test_it_skips_and_names_malformed_listing_entries_and_calls_the_listing_partial(server, providers, capsys):
+    """One entry without an id, one with a NUL, one with a number no database holds: the
+    good entries are stored, the bad ones named, and the sync is partial — the skipped entry may
+    be a model the provider does list, so absence from this listing proves nothing."""
+    server.route("/groq/v1/models", Reply(200, '{"data": [{"id": "llama-3.3-70b-versatile"}, {"object": "model"}, '
+                                          '{"id": "bad\\u0000id"}, {"id": "qwen/qwen3-32b", "created": 1e400}, '
+                                          '{"id": "openai/gpt-oss-120b", "context_window": 131072}]}'))
+    _anthropic_pages(server)
+    call_command("sync_provider_catalogs", "--provider", "groq")
+    captured = capsys.readouterr()
+    sync = ProviderCatalogSync.objects.get(provider="groq")
+    assert (sync.status, sync.complete, sync.count, sync.skipped) == ("partial", False, 2, 3)
+    assert "3 malformed entries skipped" in sync.error and "groq: partial — 2 IDs" in captured.out
+    assert "page 1 data[1].model_id must be a non-empty string" in sync.skipped_entries[0]
+    assert "contains control characters" in sync.skipped_entries[1]
+    assert "(qwen/qwen3-32b).raw.created: inf is not a finite number" in sync.skipped_entries[2]
+    assert "groq: skipped page 1 data[2].model_id" in captured.err
+    assert set(ProviderCatalogEntry.objects.values_list("model_id", flat=True)) == {"llama-3.3-70b-versatile",
+                                                                                  "openai/gpt-oss-120b"}
+    assert not selectors.provider_catalogs_current()["groq"].complete
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"data": []}, "empty list"),
+    ({"data": [{"object": "model"}, {"id": ""}]}, "no valid entry"),
+])
+def test_it_fails_a_listing_with_no_valid_model_instead_of_calling_every_model_gone(server, providers, body, message):
+    server.route("/groq/v1/models", Reply(200, {"data": [{"id": "llama-3.1-8b-instant"}]}))
+    provider_catalogs_sync(as_of=T0, providers=["groq"], http_options=FAST_HTTP)
+    server.route("/groq/v1/models", Reply(200, body))
+    report = provider_catalogs_sync(as_of=T0 + timedelta(hours=1), providers=["groq"], http_options=FAST_HTTP)
+    assert report.syncs[0].status == "failed" and message in report.syncs[0].error
+    assert selectors.provider_catalogs_current()["groq"].model_ids == ("llama-3.1-8b-instant",)
+    assert list(ProviderCatalogEntry.objects.values_list("model_id", "last_seen_at")) == [("llama-3.1-8b-instant", T0)]
+
+
+def test_it_skips_malformed_models_of_a_provider_catalogs_file_and_marks_that_provider_partial(tmp_path, capsys):
+    import json
+
+    doc = json.loads(PROVIDERS_FILE.read_text())
+    doc["providers"]["groq"]["models"] += [{"model_id": None}, {"model_id": "x" * 300}, {"model_id": "ok\x00no"}]
+    path = tmp_path / "providers.json"
+    path.write_text(json.dumps(doc))
+    call_command("sync_provider_catalogs", "--file", str(path))
+    captured = capsys.readouterr()
+    assert "groq: partial — 10 IDs" in captured.out and "bedrock: complete" in captured.out
+    groq = ProviderCatalogSync.objects.get(provider="groq")
+    assert (groq.complete, groq.skipped) == (False, 3)
+    assert "providers.groq.models[10].model_id must be a non-empty string" in groq.skipped_entries[0]
+    assert "groq: skipped providers.groq.models[12].model_id 'ok\\x00no' contains control characters" in captured.err
+    assert ProviderCatalogEntry.objects.filter(provider="groq").count() == 10

@@ -5,7 +5,7 @@ import pytest
 
 from discovery import services
 from discovery.models import OpenRouterModel
-from lifecycle.models import RegisteredModel
+from registry.models import RegisteredModel
 from tests.discovery.conftest import SAMPLE_AS_OF
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,8 @@ from django.core.management import CommandError, call_command
 
 from discovery import services, tasks
 from discovery.models import CatalogFetchRun, OpenRouterModel
-from lifecycle.models import RegisteredModel
-from operator_app.changes import Actor
-from operator_app.models import AuditLog
+from registry.models import AuditLog, RegisteredModel
+from registry.services import Actor
 from tests.discovery.conftest import SAMPLE_AS_OF
 from tests.discovery.local_server import Reply
 
@@ -103,7 +102,9 @@ def test_it_reports_new_models_and_how_to_add_them(stored, capsys):
     call_command("discovery_report")
     out = capsys.readouterr().out
     assert "Found " in out and "new models on OpenRouter" in out
-    assert "→ groq: llama-3.3-70b-versatile" in out
+    # issue 15 changed the report's shape: one numbered line per model with its complete command
+    assert "→ bedrock/meta.llama3-3-70b-instruct-v1:0 (confidence: 0.97)" in out
+    assert "groq/llama-3.3-70b-versatile (confidence: 0.88)" in out
     assert "python manage.py add_matched_models" in out and "Ambiguous" in out
 
 

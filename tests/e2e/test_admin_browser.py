@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, User
 
-from lifecycle.models import RegisteredModel
 from llmops.roles import OPERATORS
-from operator_app.models import AuditLog, Decision
+from operator_app.models import Decision
+from registry.models import AuditLog, RegisteredModel
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -91,24 +91,24 @@ def test_it_lets_an_operator_bulk_approve_pending_decisions(live_server, browser
 
     # select all, approve and execute, confirm
     browser.find_element(By.ID, "action-toggle").click()
-    Select(browser.find_element(By.NAME, "action")).select_by_value("approve_and_execute_decisions")
+    Select(browser.find_element(By.NAME, "action")).select_by_value("approve_decisions")
     browser.find_element(By.CSS_SELECTOR, "button[name=index]").click()
     effects = browser.find_element(By.ID, "effects").text
     assert "groq/llama-old-0 is disabled in the registry" in effects
     assert "groq/llama-old-1 is disabled in the registry" in effects
     browser.find_element(By.ID, "id_reason").send_keys("provider announced the decommission")
     browser.find_element(By.ID, "confirm-submit").click()
-    assert "Approved and executed 2 decision(s)" in browser.find_element(By.CSS_SELECTOR, "ul.messagelist").text
+    assert "Approved 2 decision(s)" in browser.find_element(By.CSS_SELECTOR, "ul.messagelist").text
 
     # the audit log shows the approvals and the registry changes
-    browser.get(f"{live_server.url}/admin/operator_app/auditlog/")
+    browser.get(f"{live_server.url}/admin/registry/auditlog/")
     table = browser.find_element(By.ID, "result_list").text
     assert table.count("approve_decision") == 2 and table.count("disable") >= 2
     assert "olga" in table
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "e2e-admin-audit-after-approve.png"))
 
-    assert Decision.objects.filter(status="executed").count() == 2
+    assert Decision.objects.filter(status="approved", executed_at__isnull=False).count() == 2
     assert Decision.objects.filter(status="rejected").count() == 1
     assert RegisteredModel.objects.filter(enabled=False).count() == 2
     assert AuditLog.objects.filter(action="disable", user__username="olga").count() == 2

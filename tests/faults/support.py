@@ -31,6 +31,6 @@ def llm_settings(server, **extra):
 
 
 def disabled_keys() -> set[tuple[str, str]]:
-    from lifecycle.models import RegisteredModel
+    from registry.models import RegisteredModel
 
     return set(RegisteredModel.objects.filter(enabled=False).values_list("provider", "model_id"))

@@ -24,7 +24,8 @@ from django.db import DatabaseError, connection
 from django.test import override_settings
 
 from operator_app.engine import operator_run
-from operator_app.models import AuditLog, Decision, OperatorRun
+from operator_app.models import Decision, OperatorRun
+from registry.models import AuditLog
 
 from .support import AS_OF, AS_OF_ISO, disabled_keys, seed_fleet
 
@@ -116,7 +117,7 @@ def _assert_every_change_has_its_audit_row(expected_disabled):
 
 def test_the_audit_guard_itself_refuses_an_unaudited_change(guarded):
     """The guard is real: a write that skips the audit row is refused by the database."""
-    from lifecycle.models import RegisteredModel
+    from registry.models import RegisteredModel
 
     seed_fleet()
     row = RegisteredModel.objects.filter(enabled=True).first()
@@ -143,7 +144,7 @@ def test_a_database_error_midway_leaves_nothing_unaudited_and_a_rerun_completes_
     # The failed item: its audit row says failed, nothing applied; no row is left pending.
     failed_rows = list(AuditLog.objects.filter(provider=failing[0], model_id=failing[1]))
     assert [(a.action, a.status) for a in failed_rows] == [("disable", "failed")]
-    assert "injected fault" in failed_rows[0].error and failed_rows[0].run_id == run.pk
+    assert "injected fault" in failed_rows[0].error and failed_rows[0].run_ref == run.pk
     assert not AuditLog.objects.filter(status="pending").exists()
     # Its decision goes back to pending (with the error noted) so the rerun takes it up.
     decision = Decision.objects.get(provider=failing[0], model_id=failing[1])
@@ -165,7 +166,7 @@ def test_a_database_error_midway_leaves_nothing_unaudited_and_a_rerun_completes_
     per_model = Counter(Decision.objects.values_list("provider", "model_id"))
     assert all(n == 1 for n in per_model.values()), per_model
     for key in order:
-        assert Decision.objects.get(provider=key[0], model_id=key[1]).status == "executed"
+        assert Decision.objects.get(provider=key[0], model_id=key[1]).status == "auto_executed"
     # A third pass on the same evidence changes nothing.
     before = (Decision.objects.count(), AuditLog.objects.count(), disabled_keys())
     operator_run(as_of=AS_OF, use_llm=False)
@@ -176,8 +177,8 @@ def test_an_admin_approval_hitting_a_database_error_can_be_retried(guarded):
     """The review path: the error surfaces, the decision is not stuck in `approved`."""
     from django.contrib.auth import get_user_model
 
-    from operator_app.changes import Actor
     from operator_app.services import decisions_approve
+    from registry.services import Actor
 
     seed_fleet()
     with override_settings(OPERATOR_AUTO_EXECUTE=False):  # leave the disables for a human
@@ -186,13 +187,13 @@ def test_an_admin_approval_hitting_a_database_error_can_be_retried(guarded):
     install_fault(decision.provider, decision.model_id)
     actor = Actor.for_user(get_user_model().objects.create_user("alice"))
     with pytest.raises(DatabaseError, match="injected fault"):
-        decisions_approve(decision_ids=[decision.pk], actor=actor, execute=True)
+        decisions_approve(decision_ids=[decision.pk], actor=actor)
     decision.refresh_from_db()
     assert decision.status == "pending"
     assert disabled_keys() == set()
     assert list(AuditLog.objects.filter(action="disable").values_list("status", flat=True)) == ["failed"]
 
     remove_fault()
-    [outcome] = decisions_approve(decision_ids=[decision.pk], actor=actor, execute=True)
+    [outcome] = decisions_approve(decision_ids=[decision.pk], actor=actor)
     assert outcome.executed
     _assert_every_change_has_its_audit_row([(decision.provider, decision.model_id)])

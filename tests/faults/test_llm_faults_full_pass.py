@@ -60,7 +60,7 @@ def test_an_llm_that_disables_everything_at_099_executes_nothing_outside_policy(
     assert {d.provider for d in refused} >= {"mistral", "deepinfra"}  # provider-wide auth and billing
     # Invented things stay invented: no decision, no registry row, and the new ID only a suggestion.
     assert not Decision.objects.filter(model_id__contains="gpt-9").exists()
-    from lifecycle.models import RegisteredModel
+    from registry.models import RegisteredModel
 
     assert not RegisteredModel.objects.filter(model_id__contains="gpt-9").exists()
 

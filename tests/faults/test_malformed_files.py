@@ -59,12 +59,23 @@ def _fails(args, *, message) -> str:
     pytest.param(snapshot(as_of=None), r"missing required field 'as_of'", id="missing-as_of"),
     pytest.param(snapshot(models=[GOOD_MODEL, {"model_id": "orphan"}]), r"models\[1\]: missing or empty 'provider'",
                  id="model-without-provider"),
+    pytest.param(snapshot(models=[GOOD_MODEL, {**GOOD_MODEL, "runs": 9, "successes": 0}]),
+                 r"models\[1\] \(openai/gpt-4o\): duplicate of models\[0\]", id="duplicate-model"),
+    pytest.param(snapshot(models=[{**GOOD_MODEL, "enabled": "false"}]),
+                 r"models\[0\] \(openai/gpt-4o\)\.enabled: expected true or false, got 'false'", id="enabled-string"),
+    pytest.param(snapshot(models=[{**GOOD_MODEL, "errors": {}}]),
+                 r"models\[0\] \(openai/gpt-4o\)\.errors: expected a list, got dict", id="errors-object"),
+    pytest.param(snapshot(models=[{**GOOD_MODEL, "model_id": "gpt\u0000x"}]),
+                 r"models\[0\]\.model_id: 'gpt\\x00x' contains control characters", id="nul-in-model-id"),
+    pytest.param(snapshot(providers={"openai": {"error_rate": float("nan")}}),
+                 r"providers\.openai\.error_rate: expected a number in \[0, 1\], got nan", id="nan-error-rate"),
+    pytest.param(b"\xff\xfe{}", r"not UTF-8 text", id="not-utf-8"),
 ])
 def test_a_malformed_snapshot_file_stops_run_operator_and_writes_nothing(stocked, tmp_path, content, entry):
     good = tmp_path / "good.json"
     good.write_text(snapshot())
     bad = tmp_path / "bad-snapshot.json"
-    bad.write_text(content)
+    bad.write_bytes(content if isinstance(content, bytes) else content.encode())
     for extra in ([], ["--dry-run"]):  # replay never writes; a bad file stops it before deciding anything
         _fails(["run_operator", "--no-llm", "--snapshots", str(good), str(bad), *extra],
                message=re.escape(str(bad)) + r": .*" + entry)
@@ -75,8 +86,9 @@ def test_a_malformed_snapshot_file_stops_run_operator_and_writes_nothing(stocked
     pytest.param(lambda text: text[: len(text) // 2], r"not valid JSON \(line \d+", id="truncated"),
     pytest.param(lambda text: json.dumps({"models": json.loads(text)["data"]}), r"must be an object with a 'data' list",
                  id="wrong-shape"),
-    pytest.param(lambda text: json.dumps({"data": [*json.loads(text)["data"][:3], {"id": 42, "name": "x"}]}),
-                 r"data\[3\]\.id 42 is not an 'org/slug' string", id="bad-entry"),
+    pytest.param(lambda text: json.dumps({"data": [{"id": 42, "name": "x"}, {"id": "a/b", "created": 1e20}]}),
+                 r"no valid model entry \(2 malformed, 0 aliases\): data\[0\]\.id 42 is not an 'org/slug' string",
+                 id="only-bad-entries"),
 ])
 def test_a_malformed_openrouter_file_leaves_the_stored_catalog_untouched(stocked, tmp_path, content, entry):
     stored = list(OpenRouterModel.objects.order_by("openrouter_id").values())
@@ -92,11 +104,39 @@ def test_a_malformed_openrouter_file_leaves_the_stored_catalog_untouched(stocked
     assert failed.status == "failed" and str(bad) in failed.source + failed.error
 
 
+def test_a_malformed_entry_is_skipped_and_named_while_the_rest_is_stored(stocked, tmp_path):
+    """One bad entry among good ones: the good ones are stored (their last_seen_at moves), the bad
+    one is named on the run and on stderr, and no other row anywhere changes."""
+    before = {row["openrouter_id"]: row for row in OpenRouterModel.objects.values()}
+    good = json.loads(OPENROUTER.read_text())["data"][:3]
+    partial = tmp_path / "partial-openrouter.json"
+    partial.write_text(json.dumps({"data": [*good, {"id": "acme/m", "context_length": 1e30}]}))
+    err = StringIO()
+    call_command("fetch_openrouter", "--file", str(partial), stdout=StringIO(), stderr=err)
+    assert "skipped data[3] (acme/m).context_length 1e+30" in err.getvalue()
+    after = table_counts()
+    assert after.pop("discovery.CatalogFetchRun") == stocked["discovery.CatalogFetchRun"] + 1
+    assert after == {k: v for k, v in stocked.items() if k != "discovery.CatalogFetchRun"}
+    run = CatalogFetchRun.objects.order_by("-started_at").first()
+    assert (run.status, run.count, run.skipped) == ("complete", 3, 1)
+    for oid, row in before.items():
+        now = OpenRouterModel.objects.filter(openrouter_id=oid).values().get()
+        if oid in {m["id"] for m in good}:
+            assert now["last_seen_at"] >= row["last_seen_at"] and now["first_seen_at"] == row["first_seen_at"]
+        else:
+            assert now == row
+
+
 @pytest.mark.parametrize("mutate, entry", [
     pytest.param(lambda doc: {**doc, "format": "llmops-provider-catalogs/2"}, r"missing or wrong 'format'",
                  id="wrong-format-tag"),
     pytest.param(lambda doc: {**doc, "providers": {**doc["providers"], "groq": {"complete": "yes", "models": []}}},
                  r"providers\.groq\.complete must be true or false", id="bad-provider-entry"),
+    pytest.param(lambda doc: {**doc, "providers": {**doc["providers"], "groq": {"complete": True, "models": []}}},
+                 r"providers\.groq says complete: true with no models", id="complete-but-empty"),
+    pytest.param(lambda doc: {**doc, "providers": {**doc["providers"], "groq": {"complete": False,
+                                                                                "models": [{"model_id": None}]}}},
+                 r"providers\.groq has no valid model entry", id="only-bad-models"),
 ])
 def test_a_malformed_provider_catalogs_file_imports_nothing(stocked, tmp_path, mutate, entry):
     entries = list(ProviderCatalogEntry.objects.order_by("provider", "model_id").values_list("provider", "model_id"))

@@ -7,9 +7,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from lifecycle.models import BenchmarkError, BenchmarkResult, ModelStatus, RegisteredModel
+from lifecycle.models import BenchmarkError, BenchmarkResult, ModelStatus
 from operator_app.engine import operator_run
 from operator_app.models import Decision
+from registry.models import RegisteredModel
 
 pytestmark = pytest.mark.django_db
 AS_OF = datetime(2026, 11, 26, 8, tzinfo=timezone.utc)

@@ -18,15 +18,10 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from lifecycle.models import (
-    BenchmarkError,
-    BenchmarkResult,
-    ProviderCatalogEntry,
-    ProviderCatalogSync,
-    RegisteredModel,
-)
+from lifecycle.models import BenchmarkError, BenchmarkResult, ProviderCatalogEntry, ProviderCatalogSync
 from operator_app.engine import operator_run
 from operator_app.models import Decision, OperatorRun
+from registry.models import RegisteredModel
 from tests.operator_app.fake_llm import FakeLLM, answers, request_situations
 
 from .support import AS_OF, AS_OF_ISO, disabled_keys, llm_settings
@@ -148,5 +143,5 @@ def test_the_classifier_alone_agrees(stricken_fleet, settings):
     settings.OPENAI_API_KEY = ""
     report = operator_run(as_of=AS_OF)
     assert disabled_keys() == {GONE}
-    assert report.run.fallback_reasons == {"no_api_key": report.run.situations}
+    assert report.llm_off == "no_api_key" and report.run.fallback_reasons == {} and not report.run.llm_enabled
     assert not any(p.policy.auto_execute for p in report.proposals if p.key in STRICKEN)

@@ -18,8 +18,9 @@ import redis
 from django.conf import settings as django_settings
 from django.core.management import call_command
 
+from lifecycle.demo import FLEET
 from llmops.celery import app
-from llmops.models import JobFailure
+from llmops.models import JobFailure, JobRun
 from operator_app.models import OperatorRun
 
 from .support import AS_OF_ISO, seed_fleet, table_counts
@@ -91,7 +92,7 @@ def _run(*args) -> str:
 def test_it_runs_every_management_command_while_redis_is_down(dead_redis, settings):
     settings.OPENAI_API_KEY = ""
     seed_fleet()
-    assert "43 model_status rows written" in _run("collect_signals", "--as-of", AS_OF_ISO)
+    assert f"{len(FLEET)} model_status rows written" in _run("collect_signals", "--as-of", AS_OF_ISO)
     assert "analyzed" in _run("run_operator", "--no-llm", "--as-of", AS_OF_ISO)
     assert OperatorRun.objects.get().status == "succeeded"
     assert "Subject:" in _run("send_health_report", "--dry-run", "--to", "ops@example.com", "--as-of", AS_OF_ISO)
@@ -123,8 +124,13 @@ def test_a_scheduled_job_retries_with_backoff_when_it_cannot_take_its_lock(setti
     assert {f.error_type for f in failures} == {"redis.exceptions.ConnectionError"}
     delays = [f.retry_in_seconds for f in failures[:-1]]
     assert delays == sorted(delays) and delays[0] >= task.backoff_base and delays[-1] > 2 * delays[0]  # backs off
-    # Never ran unlocked: nothing but the failure records was written.
+    # Never ran unlocked: nothing but the failure records, and (issue 15) the failed runs the jobs
+    # page shows, was written.
     after = table_counts()
     assert after.pop("llmops.JobFailure") == before.pop("llmops.JobFailure") + attempts
+    runs = list(JobRun.objects.filter(job=task_name).order_by("attempt"))
+    assert [(r.attempt, r.status) for r in runs] == [(n, "failed") for n in range(1, attempts + 1)]
+    for label in ("llmops.JobRun", "llmops.ScheduledJob"):  # one table, counted through the proxy too
+        assert after.pop(label) == before.pop(label) + attempts
     assert after == before
     assert django_settings.REDIS_URL == CLOSED_PORT_URL

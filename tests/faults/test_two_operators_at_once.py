@@ -34,9 +34,9 @@ def slow_disable_everything(request, number):
 
 
 def _assert_one_live_decision_per_model():
-    live = Counter(Decision.objects.filter(status__in=["pending", "approved"]).values_list("provider", "model_id"))
+    live = Counter(Decision.objects.filter(status="pending").values_list("provider", "model_id"))
     assert live and all(n == 1 for n in live.values()), live
-    executed = Counter(Decision.objects.filter(status="executed").values_list("provider", "model_id"))
+    executed = Counter(Decision.objects.filter(executed_at__isnull=False).values_list("provider", "model_id"))
     assert all(n == 1 for n in executed.values()), executed
 
 
@@ -110,9 +110,9 @@ def test_two_admins_approving_the_same_batch_of_a_pass_execute_it_once():
     from django.contrib.auth import get_user_model
     from django.test import override_settings
 
-    from operator_app.changes import Actor
-    from operator_app.models import AuditLog
     from operator_app.services import decisions_approve
+    from registry.models import AuditLog
+    from registry.services import Actor
 
     from .support import disabled_keys
 
@@ -121,6 +121,7 @@ def test_two_admins_approving_the_same_batch_of_a_pass_execute_it_once():
         operator_run(as_of=AS_OF)
     batch = list(Decision.objects.filter(status="pending").values_list("pk", flat=True))
     disables = set(Decision.objects.filter(status="pending", action="disable").values_list("provider", "model_id"))
+    renames = Decision.objects.filter(status="pending", action="rename").count()
     assert disables and not disabled_keys()
     actors = [Actor.for_user(get_user_model().objects.create_user(name)) for name in ("alice", "bob")]
     outcomes = {}
@@ -129,7 +130,7 @@ def test_two_admins_approving_the_same_batch_of_a_pass_execute_it_once():
         try:
             if barrier:
                 barrier.wait(timeout=5)
-            outcomes[actor.name] = decisions_approve(decision_ids=batch, actor=actor, execute=True)
+            outcomes[actor.name] = decisions_approve(decision_ids=batch, actor=actor)
         finally:
             if barrier:
                 connections.close_all()
@@ -150,5 +151,8 @@ def test_two_admins_approving_the_same_batch_of_a_pass_execute_it_once():
     applied = Counter(AuditLog.objects.filter(action="disable", status="applied").values_list("provider", "model_id"))
     assert set(applied) == disables and set(applied.values()) == {1}
     assert AuditLog.objects.filter(action="approve_decision").count() == len(batch)
+    # disables and renames approved and carried out; the monitors acknowledged
     assert Counter(Decision.objects.filter(pk__in=batch).values_list("status", flat=True)) == {
-        "executed": len(disables), "approved": len(batch) - len(disables)}
+        "approved": len(disables) + renames, "acknowledged": len(batch) - len(disables) - renames}
+    assert Decision.objects.filter(pk__in=batch, status="approved", executed_at__isnull=False).count() == \
+        len(disables) + renames

@@ -6,7 +6,13 @@ import pytest
 
 from lifecycle import demo
 from lifecycle.classifier import Verdict, classify_model, provider_problem
-from lifecycle.snapshots import ErrorGroup, ModelSnapshot, ProviderContext, derive_group_streak_starts, derive_streak_start
+from lifecycle.snapshots import (
+    ErrorGroup,
+    ModelSnapshot,
+    ProviderContext,
+    derive_group_streak_starts,
+    derive_streak_start,
+)
 
 AS_OF = datetime(2026, 11, 26, 8, tzinfo=timezone.utc)
 H = timedelta(hours=1)

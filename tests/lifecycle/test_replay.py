@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from lifecycle import demo
-from lifecycle.replay import replay_snapshot_files, snapset_verdicts
-from lifecycle.signals import collect_snapshots
+from lifecycle.classifier import classify_snapset, classify_snapshot_files
+from lifecycle.collector import collect_snapshots
 from lifecycle.snapshots import SnapshotFormatError, load_snapshot_file, write_snapshot_file
 
 SAMPLES = Path("/work/shared/samples/snapshots")
@@ -21,7 +21,7 @@ KEYS = {"source", "provider", "model_id", "action", "confidence", "error_class",
 def test_it_decides_every_shared_sample_as_expected():
     paths = sorted(SAMPLES.glob("S*.json"))
     assert len(paths) == len(EXPECTED) >= 14
-    rows = replay_snapshot_files(paths)
+    rows = classify_snapshot_files(paths)
     assert len(rows) == len(paths)
     for row in rows:
         expected = EXPECTED[Path(row["source"]).name]
@@ -51,7 +51,7 @@ def test_it_treats_each_file_as_its_own_world(tmp_path):
     calm["models"][0]["in_provider_catalog"] = False
     (tmp_path / "a.json").write_text(json.dumps(s24))
     (tmp_path / "b.json").write_text(json.dumps(calm))
-    a, b = replay_snapshot_files([tmp_path / "a.json", tmp_path / "b.json"])
+    a, b = classify_snapshot_files([tmp_path / "a.json", tmp_path / "b.json"])
     assert (a["action"], a["source"]) == ("monitor", str(tmp_path / "a.json"))
     assert (b["action"], b["source"]) == ("disable", str(tmp_path / "b.json"))
 
@@ -60,7 +60,7 @@ def test_it_treats_each_file_as_its_own_world(tmp_path):
 def test_it_replays_an_exported_snapshot_to_the_same_decisions(tmp_path):
     demo.seed_demo(as_of=AS_OF)
     snapset = collect_snapshots(as_of=AS_OF)
-    direct = {k: (v.action, v.confidence, v.lifecycle_status, v.error_class) for k, v in snapset_verdicts(snapset).items()}
+    direct = {k: (v.action, v.confidence, v.lifecycle_status, v.error_class) for k, v in classify_snapset(snapset).items()}
     path = tmp_path / "fleet.json"
     write_snapshot_file(snapset, path)
     assert not (tmp_path / "fleet.json.tmp").exists()
@@ -68,9 +68,9 @@ def test_it_replays_an_exported_snapshot_to_the_same_decisions(tmp_path):
     # Exact streaks survive the trip, so the file decides like the database.
     assert {m.key: m.streak_started_at for m in reloaded.models} == {m.key: m.streak_started_at for m in snapset.models}
     replayed = {(r["provider"], r["model_id"]): (r["action"], r["confidence"], r["lifecycle_status"], r["error_class"])
-                for r in replay_snapshot_files([path])}
+                for r in classify_snapshot_files([path])}
     assert replayed == direct
-    assert sum(1 for a, *_ in replayed.values() if a == "disable") == 4
+    assert sum(1 for a, *_ in replayed.values() if a == "disable") == 5
 
 
 @pytest.mark.parametrize("content,message", [
@@ -89,9 +89,9 @@ def test_it_rejects_invalid_files_naming_the_file_and_the_entry(tmp_path, conten
     bad = tmp_path / "bad.json"
     bad.write_text(content)
     with pytest.raises(SnapshotFormatError, match=message):
-        replay_snapshot_files([good, bad])
+        classify_snapshot_files([good, bad])
 
 
 def test_it_rejects_a_missing_file():
     with pytest.raises(SnapshotFormatError, match="nope.json: cannot read"):
-        replay_snapshot_files(["/nonexistent/nope.json"])
+        classify_snapshot_files(["/nonexistent/nope.json"])

@@ -2,7 +2,8 @@ import pytest
 from django.core.management import call_command
 
 from lifecycle.demo import FLEET
-from lifecycle.models import BenchmarkError, BenchmarkResult, ProviderCatalogEntry, ProviderCatalogSync, RegisteredModel
+from lifecycle.models import BenchmarkError, BenchmarkResult, ProviderCatalogEntry, ProviderCatalogSync
+from registry.models import RegisteredModel
 
 pytestmark = pytest.mark.django_db
 

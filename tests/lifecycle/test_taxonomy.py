@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 
 from lifecycle import demo
-from lifecycle.taxonomy import ErrorClass, classify_error, normalize_message, sanitize_text, status_from_text
+from lifecycle.taxonomy import classify_error, normalize_message, status_from_text
+from llmops.lib.text import sanitize_text
+from registry.vocabulary import ErrorClass
 
 SAMPLES = Path("/work/shared/samples/snapshots")
 

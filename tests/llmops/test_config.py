@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from llmops.config import Config, database_from_url, redact_url
+from llmops.config import Config, database_from_url
+from llmops.lib.text import redact_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -100,6 +101,13 @@ def _manage(*args, **env):
         ("OPERATOR_AUTO_CONFIDENCE", "certain"),
         ("SCHEDULE_RUN_OPERATOR", "every three hours"),
         ("EMAIL_URL", "pigeon://coop"),
+        # A Redis job lock that outlives the hard time limit by hours: a killed worker's lock would
+        # skip the next runs for nothing (issue #13).
+        ("JOB_LOCK_TTL", "10800"),
+        ("JOB_LOCK_TTL", "600"),
+        # A lease shorter than one LLM call with its retries (60 s x 3) would lapse mid-call.
+        ("OPERATOR_LOCK_LEASE", "120"),
+        ("SIGNAL_WINDOW_HOURS", "999999999999"),
     ],
 )
 def test_it_fails_at_startup_naming_the_variable(variable, value):
@@ -107,6 +115,13 @@ def test_it_fails_at_startup_naming_the_variable(variable, value):
     assert proc.returncode != 0
     assert variable in proc.stderr
     assert "tiger" not in proc.stderr
+
+
+def test_it_ties_the_job_lock_to_the_task_time_limit_by_default():
+    from django.conf import settings
+
+    assert settings.CELERY_TASK_TIME_LIMIT <= settings.JOB_LOCK_TTL <= settings.CELERY_TASK_TIME_LIMIT + 600
+    assert settings.OPERATOR_LOCK_LEASE < settings.JOB_LOCK_TTL
 
 
 def test_it_starts_with_mongodb_settings_without_a_server():

@@ -6,8 +6,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from lifecycle.models import RegisteredModel
-from operator_app.models import AuditLog, Decision
+from lifecycle.demo import FLEET
+from operator_app.models import Decision
+from registry.models import AuditLog, RegisteredModel
 
 pytestmark = pytest.mark.django_db
 CATALOG = "tests/discovery/data/openrouter_catalog_2025-12-02.json"
@@ -33,5 +34,5 @@ def test_it_runs_the_demo_sequence_end_to_end():
     # provider-wide credentials (mistral) and billing (deepinfra) problems never disable models
     assert not {p for p, _ in disabled} & {"mistral", "deepinfra"}
     assert Decision.objects.filter(status="pending").exists()
-    assert re.search(r"registry:\s+43 models \(\d+ disabled\)", summary)
+    assert re.search(rf"registry:\s+{len(FLEET)} models \(\d+ disabled\)", summary)
     assert re.search(r"discovery:\s+335 OpenRouter entries, [1-9]\d* matched", summary)

@@ -3,9 +3,10 @@
 import pytest
 from django.db.models import Count, F
 
-from lifecycle.models import ModelStatus, RegisteredModel
-from llmops.lib import mongo_compile
+from lifecycle.models import ModelStatus
 from operator_app.models import Decision, OperatorRun
+from registry.models import RegisteredModel
+from tests import mongo_compile
 
 pytestmark = [pytest.mark.django_db, pytest.mark.no_compile_check]
 

@@ -24,7 +24,8 @@ import django, os
 django.setup()
 from bson import ObjectId
 from django.db import connection
-from lifecycle.models import RegisteredModel, BenchmarkError
+from registry.models import RegisteredModel
+from lifecycle.models import BenchmarkError
 from operator_app.models import Decision, OperatorRun
 from lifecycle.demo import seed_demo
 

@@ -1,6 +1,9 @@
-import io
+"""The progress bar is tqdm: drawn on a terminal, silent otherwise, never losing its first draw."""
 
-from llmops.lib.progress import ProgressBar
+import io
+import time
+
+from llmops.lib.progress import Progress
 
 
 class Tty(io.StringIO):
@@ -10,23 +13,31 @@ class Tty(io.StringIO):
 
 def test_it_draws_on_a_terminal_and_ends_the_line_when_done():
     out = Tty()
-    bar = ProgressBar("matching", total=4, stream=out, min_interval=0)
+    bar = Progress("matching", total=4, stream=out, min_interval=0)
     for _ in range(4):
         bar.advance()
     text = out.getvalue()
-    assert "\rmatching [" in text and "4/4" in text and text.endswith("\n")
+    assert "\rmatching:" in text and "4/4" in text and text.endswith("\n")
 
 
 def test_it_is_silent_when_output_is_not_a_terminal():
     out = io.StringIO()
-    ProgressBar("x", stream=out).update(5, 10, note="step")
+    Progress("x", stream=out).update(5, 10, note="step")
     assert out.getvalue() == ""
 
 
 def test_it_throttles_redraws_but_always_draws_the_last_step():
     out = Tty()
-    bar = ProgressBar(stream=out, min_interval=3600)
+    bar = Progress(stream=out, min_interval=3600)
     for done in range(1, 1001):
         bar.update(done, 1000)
     assert out.getvalue().count("\r") == 2  # the first draw and the final one
-    assert "1,000/1,000" in out.getvalue()
+    assert "1000/1000" in out.getvalue()
+
+
+def test_it_draws_at_once_whatever_the_machine_uptime(monkeypatch):
+    # A machine up for 9 minutes has time.monotonic() < min_interval: the first draw must still show.
+    monkeypatch.setattr(time, "monotonic", lambda: 5.0)
+    out = Tty()
+    Progress("collecting", total=10, stream=out, min_interval=3600).update(1, 10, note="registry")
+    assert "collecting:" in out.getvalue() and "1/10" in out.getvalue()

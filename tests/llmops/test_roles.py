@@ -15,8 +15,8 @@ def test_it_creates_both_groups_on_migrate():
     viewers = Group.objects.get(name=VIEWERS)
     op = _codenames(operators)
     view = _codenames(viewers)
-    assert {"operator_app.approve_decision", "operator_app.reject_decision", "operator_app.revert_change"} <= op
-    assert {"operator_app.view_decision", "operator_app.view_auditlog", "lifecycle.view_registeredmodel",
+    assert {"operator_app.approve_decision", "operator_app.reject_decision", "registry.revert_change"} <= op
+    assert {"operator_app.view_decision", "registry.view_auditlog", "registry.view_registeredmodel",
             "discovery.view_openroutermodel", "llmops.view_jobfailure"} <= view
     assert view < op
     assert all(c.split(".")[1].startswith("view_") for c in view)
@@ -41,7 +41,7 @@ def test_it_assigns_users_from_the_command():
     alice = User.objects.get(username="alice")
     assert alice.is_staff
     assert alice.has_perm("operator_app.approve_decision")
-    assert alice.has_perm("lifecycle.view_registeredmodel")
+    assert alice.has_perm("registry.view_registeredmodel")
     assert not alice.has_perm("operator_app.delete_decision")
 
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
-from lifecycle.models import RegisteredModel
 from operator_app.models import Decision, OperatorRun
+from registry.models import RegisteredModel
 
 SCRIPT = "<script>alert('x')</script>"
 

@@ -20,9 +20,10 @@ from operator_app.prompts import DATA_CLOSE, DATA_OPEN
 @dataclass
 class Reply:
     status: int = 200
-    body: dict | str | None = None
+    body: dict | list | str | bytes | None = None
     headers: dict = field(default_factory=dict)
     delay: float = 0.0
+    content_type: str = "application/json"
 
 
 def completion(content: str | None, *, refusal: str | None = None, finish_reason: str = "stop",
@@ -67,11 +68,15 @@ class FakeLLM:
                 reply = fake.respond(payload, number)
                 if reply.delay:
                     time.sleep(reply.delay)
-                body = reply.body if isinstance(reply.body, str) else json.dumps(reply.body or {})
-                data = body.encode()
+                if isinstance(reply.body, bytes):
+                    data = reply.body
+                else:
+                    body = reply.body if isinstance(reply.body, str) else json.dumps(
+                        reply.body if reply.body is not None else {})
+                    data = body.encode()
                 try:
                     self.send_response(reply.status)
-                    self.send_header("content-type", "application/json")
+                    self.send_header("content-type", reply.content_type)
                     self.send_header("content-length", str(len(data)))
                     for key, value in reply.headers.items():
                         self.send_header(key, value)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from datetime import datetime, timedelta, timezone
 
-from lifecycle.models import RegisteredModel
 from lifecycle.snapshots import parse_snapshot
+from registry.models import RegisteredModel
 
 AS_OF = datetime(2026, 11, 26, 8, 0, tzinfo=timezone.utc)
 NOT_FOUND = ("NotFoundError: Error code: 404 - {'error': {'message': 'The model `%s` does not exist or you do not "

@@ -1,5 +1,6 @@
 import threading
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.contrib.messages import get_messages
@@ -8,15 +9,20 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from lifecycle.models import RegisteredModel
 from llmops.roles import OPERATORS, VIEWERS
-from operator_app.models import AuditLog, Decision
+from operator_app.models import Decision
+from registry.models import AuditLog, RegisteredModel
+from tests.admin_confirm import confirm_action, confirm_as, page_token, submit
 from tests.operator_app.admin_support import SCRIPT, decisions_fixture, user_in
 
 CHANGELIST = reverse("admin:operator_app_decision_changelist")
 
 
 def _post_action(client, action, ids, **extra):
+    """The action's first POST (its confirmation page), or with confirm="yes" the submit of that
+    page, with the token it carries."""
+    if extra.pop("confirm", None) == "yes":
+        return confirm_action(client, CHANGELIST, action, ids, **extra)
     return client.post(CHANGELIST, {"action": action, "_selected_action": ids, **extra})
 
 
@@ -35,8 +41,9 @@ def test_it_lists_decisions_with_their_review_columns(operator_client):
     for text in ("openai/dead-0", "0.90", "hard_model", "review: confidence below 0.95", "2h", "pending"):
         assert text in html
     choices = dict(response.context["action_form"].fields["action"].choices)
-    assert {"approve_decisions", "approve_and_execute_decisions", "reject_decisions"} <= set(choices)
-    assert "delete_selected" not in choices
+    assert {"approve_decisions", "reject_decisions"} <= set(choices)
+    # one approval, and it carries the decision out: there is no "approved but not done"
+    assert "approve_and_execute_decisions" not in choices and "delete_selected" not in choices
 
 
 @pytest.mark.django_db
@@ -95,11 +102,11 @@ def test_it_shows_evidence_readably_and_escaped(operator_client):
 def test_it_asks_for_confirmation_before_approving(operator_client):
     decisions = decisions_fixture(2)
     ids = [d.pk for d in decisions]
-    response = _post_action(operator_client, "approve_and_execute_decisions", ids)
+    response = _post_action(operator_client, "approve_decisions", ids)
     assert response.status_code == 200
     assert response.templates[0].name == "admin/llmops/confirm_action.html"
     html = response.content.decode()
-    assert "approved and executed: openai/dead-0 is disabled in the registry" in html
+    assert "approved and carried out: openai/dead-0 is disabled in the registry" in html
     assert "openai/dead-1" in html
     assert Decision.objects.filter(status="pending").count() == 2  # nothing happened yet
     assert not AuditLog.objects.exists()
@@ -109,27 +116,30 @@ def test_it_asks_for_confirmation_before_approving(operator_client):
 def test_it_approves_and_executes_on_confirmation_with_audit_and_reviewer(operator_client):
     decisions = decisions_fixture(2)
     ids = [d.pk for d in decisions]
-    response = _post_action(operator_client, "approve_and_execute_decisions", ids, confirm="yes",
+    response = _post_action(operator_client, "approve_decisions", ids, confirm="yes",
                             reason="checked the provider changelog")
     assert response.status_code == 302
     for decision in Decision.objects.filter(pk__in=ids):
-        assert decision.status == "executed"
+        assert decision.status == "approved" and decision.executed_at is not None
         assert decision.reviewer_name == "olga" and decision.reviewer.username == "olga"
         assert decision.review_note == "checked the provider changelog"
     assert RegisteredModel.objects.filter(enabled=False).count() == 2
     audits = AuditLog.objects.filter(user__username="olga")
     assert sorted(audits.values_list("action", flat=True)) == ["approve_decision"] * 2 + ["disable"] * 2
-    assert all(a.decision_id in ids for a in audits)
+    assert all(a.decision_ref in ids for a in audits)
     messages = [str(m) for m in get_messages(response.wsgi_request)]
-    assert any(m.startswith("Approved and executed 2 decision(s)") for m in messages)
+    assert any(m.startswith("Approved 2 decision(s)") for m in messages)
 
 
 @pytest.mark.django_db
-def test_it_approves_without_executing(operator_client):
+def test_it_acknowledges_a_decision_that_changes_nothing(operator_client):
     decision = decisions_fixture(1)[0]
+    Decision.objects.filter(pk=decision.pk).update(action="monitor")
+    page = _post_action(operator_client, "approve_decisions", [decision.pk])
+    assert "acknowledged (monitor): nothing changes in the registry" in page.content.decode()
     _post_action(operator_client, "approve_decisions", [decision.pk], confirm="yes")
     decision.refresh_from_db()
-    assert decision.status == "approved"
+    assert decision.status == "acknowledged" and decision.executed_at is None
     assert RegisteredModel.objects.get(model_id="dead-0").enabled is True
     assert list(AuditLog.objects.values_list("action", flat=True)) == ["approve_decision"]
 
@@ -137,8 +147,8 @@ def test_it_approves_without_executing(operator_client):
 @pytest.mark.django_db
 def test_it_executes_once_when_the_same_batch_is_approved_twice(operator_client):
     ids = [d.pk for d in decisions_fixture(2)]
-    _post_action(operator_client, "approve_and_execute_decisions", ids, confirm="yes")
-    second = _post_action(operator_client, "approve_and_execute_decisions", ids, confirm="yes")
+    _post_action(operator_client, "approve_decisions", ids, confirm="yes")
+    second = _post_action(operator_client, "approve_decisions", ids, confirm="yes")
     assert AuditLog.objects.filter(action="disable").count() == 2
     assert AuditLog.objects.filter(action="approve_decision").count() == 2
     messages = [str(m) for m in get_messages(second.wsgi_request)]
@@ -160,8 +170,9 @@ def test_it_executes_once_when_two_admins_approve_concurrently():
         try:
             client = Client()
             client.force_login(user)
+            token = page_token(client, CHANGELIST, "approve_decisions", ids)
             barrier.wait(5)
-            response = _post_action(client, "approve_and_execute_decisions", ids, confirm="yes")
+            response = submit(client, CHANGELIST, "approve_decisions", ids, token)
             statuses.append(response.status_code)
         except Exception as exc:  # surfaced below
             errors.append(exc)
@@ -175,7 +186,7 @@ def test_it_executes_once_when_two_admins_approve_concurrently():
         t.join(30)
     assert not errors, errors
     assert statuses == [302, 302]
-    assert Decision.objects.filter(pk__in=ids, status="executed").count() == 3
+    assert Decision.objects.filter(pk__in=ids, status="approved", executed_at__isnull=False).count() == 3
     assert AuditLog.objects.filter(action="disable", status="applied").count() == 3
     assert AuditLog.objects.filter(action="approve_decision").count() == 3
     # each decision was reviewed by exactly one of them
@@ -203,12 +214,13 @@ def test_it_requires_a_reason_to_reject(operator_client):
 @pytest.mark.django_db
 def test_it_denies_review_actions_to_viewers(client):
     decision = decisions_fixture(1)[0]
-    client.force_login(user_in(VIEWERS, "vera"))
+    viewer = user_in(VIEWERS, "vera")
+    client.force_login(viewer)
     listing = client.get(CHANGELIST)
     assert listing.status_code == 200
     assert listing.context["action_form"] is None  # no action offered
-    for action in ("approve_decisions", "approve_and_execute_decisions", "reject_decisions"):
-        _post_action(client, action, [decision.pk], confirm="yes", reason="x")
+    for action in ("approve_decisions", "reject_decisions"):
+        confirm_as(client, CHANGELIST, action, [decision.pk], user=viewer, reason="x")
     decision.refresh_from_db()
     assert decision.status == "pending"
     assert not AuditLog.objects.exists()
@@ -225,7 +237,7 @@ def test_it_needs_the_matching_permission_for_each_action(client):
     client.force_login(rejecter)
     choices = dict(client.get(CHANGELIST).context["action_form"].fields["action"].choices)
     assert "reject_decisions" in choices and "approve_decisions" not in choices
-    _post_action(client, "approve_and_execute_decisions", [decision.pk], confirm="yes")
+    confirm_as(client, CHANGELIST, "approve_decisions", [decision.pk], user=rejecter)
     decision.refresh_from_db()
     assert decision.status == "pending"
 
@@ -236,7 +248,28 @@ def test_it_refuses_to_add_change_or_delete_decisions_even_for_superusers(admin_
     assert admin_client.get(reverse("admin:operator_app_decision_add")).status_code == 403
     assert admin_client.get(reverse("admin:operator_app_decision_delete", args=[decision.pk])).status_code == 403
     response = admin_client.post(reverse("admin:operator_app_decision_change", args=[decision.pk]),
-                                 {"status": "executed"})
+                                 {"status": "approved"})
     assert response.status_code == 403
     decision.refresh_from_db()
     assert decision.status == "pending"
+
+
+@pytest.mark.django_db
+def test_the_decision_page_shows_the_streak_and_last_success_the_engine_recorded(operator_client, settings):
+    """Evidence as a real pass stores it (the model's facts under evidence["model"]), not a hand-made dict."""
+    from django.core.management import call_command
+
+    from lifecycle.demo import seed_demo
+
+    settings.OPENAI_API_KEY = ""
+    seed_demo()
+    call_command("run_operator", "--no-llm", stdout=StringIO())
+    decision = Decision.objects.get(provider="openai", model_id="gpt-5.3-codex")
+    facts = decision.evidence["model"]
+    assert facts["streak_started_at"] and facts["last_success_at"]
+    html = operator_client.get(reverse("admin:operator_app_decision_change", args=[decision.pk])).content.decode()
+    streak_row = html.split("<th>Failure streak</th>", 1)[1].split("</tr>", 1)[0]
+    success_row = html.split("<th>Last success</th>", 1)[1].split("</tr>", 1)[0]
+    assert f"{facts['streak_hours']:.4g} h (failing since {facts['streak_started_at']})" in streak_row
+    assert facts["last_success_at"] in success_row
+    assert "—" not in streak_row and "—" not in success_row

@@ -5,8 +5,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from lifecycle.models import RegisteredModel
-from operator_app.models import AuditLog, Decision
+from operator_app.models import Decision
+from registry.models import AuditLog, RegisteredModel
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,8 @@ def test_decisions_approve_and_reject_commands(fleet_rows):
     listed = json.loads(run("decisions", "--status", "pending", "--format", "json"))
     assert {d["id"] for d in listed} == {d1.pk, d2.pk}
     assert "unattended execution needs confidence ≥ 0.95" in run("decisions")
-    assert "executed" in run("approve_decision", d1.pk, "--execute")
+    # the email prints `approve_decision ID`: pasted as is, it disables
+    assert "executed: disabled openai/gpt-4o" in run("approve_decision", d1.pk)
     assert not RegisteredModel.objects.get(model_id="gpt-4o").enabled
     with pytest.raises(CommandError, match="nothing was approved"):
         run("approve_decision", d1.pk)

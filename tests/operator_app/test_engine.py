@@ -12,10 +12,11 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 from django.utils import timezone
 
-from lifecycle.models import ModelStatus, RegisteredModel
+from lifecycle.models import ModelStatus
 from operator_app.engine import operator_run
 from operator_app.locking import LockBusy, lock_acquire, operator_lock
-from operator_app.models import AuditLog, Decision, OperatorLock, OperatorRun
+from operator_app.models import Decision, OperatorLock, OperatorRun
+from registry.models import AuditLog, RegisteredModel
 
 from .fleet import AS_OF, dead, fleet, fleet_dict, iso, register
 
@@ -38,10 +39,11 @@ def test_it_persists_decisions_mirrors_them_and_auto_executes_within_policy():
     register(snapset)
     report = operator_run(snapset=snapset, use_llm=False)
     run = OperatorRun.objects.get()
-    assert run.status == "succeeded" and run.fallbacks == 4 and run.fallback_reasons == {"llm_off": 4}
+    # --no-llm is "LLM off", not four fallbacks of an LLM that failed
+    assert run.status == "succeeded" and not run.llm_enabled and run.fallbacks == 0 and run.fallback_reasons == {}
     decisions = {d.model_id: d for d in Decision.objects.all()}
     assert "claude-sonnet-4-5" not in decisions  # ignore needs no decision
-    assert decisions["gpt-4.5-preview"].status == "executed" and decisions["gpt-4.5-preview"].auto_execute
+    assert decisions["gpt-4.5-preview"].status == "auto_executed" and decisions["gpt-4.5-preview"].auto_execute
     assert decisions["gpt-fresh"].status == "pending" and decisions["gpt-fresh"].action == "monitor"
     assert decisions["mistral-large-latest"].action == "monitor" and not decisions["mistral-large-latest"].auto_execute
     assert decisions["gpt-4.5-preview"].evidence["model"]["streak_hours"] == 96.0
@@ -51,10 +53,11 @@ def test_it_persists_decisions_mirrors_them_and_auto_executes_within_policy():
     disabled = RegisteredModel.objects.get(model_id="o1-preview")
     assert disabled.disabled_class == "hard_model" and disabled.disabled_by == "operator"
     audit = AuditLog.objects.get(model_id="o1-preview", action="disable")
-    assert audit.run_id == run.pk and audit.decision_id == decisions["o1-preview"].pk and audit.reversible
+    assert audit.run_ref == run.pk and audit.decision_ref == decisions["o1-preview"].pk and audit.reversible
     status = ModelStatus.objects.get(model_id="gpt-4.5-preview")
-    assert status.operator_decision["status"] == "executed" and status.operator_decision["action"] == "disable"
-    assert ModelStatus.objects.get(model_id="claude-sonnet-4-5").operator_decision["action"] == "ignore"
+    assert status.operator_decision["status"] == "auto_executed" and status.operator_decision["action"] == "disable"
+    # the mirror holds the spec's decisions only: a healthy model has none
+    assert ModelStatus.objects.get(model_id="claude-sonnet-4-5").operator_decision is None
     assert run.auto_executed == 2 and run.decisions_created == len(decisions)
     assert report.counts["ignore"] == 1
 
@@ -78,6 +81,12 @@ def test_a_new_decision_supersedes_the_older_pending_one():
     old = Decision.objects.get(model_id="gpt-fresh")
     data = fleet_dict()
     data["as_of"] = iso(AS_OF + timedelta(hours=60))  # the fresh streak is now 66h old
+    # …and the runner kept writing meanwhile (60 h without a row would be runner silence: no conclusion)
+    for model in data["models"]:
+        for group in model["errors"]:
+            group["last_seen_at"] = iso(AS_OF + timedelta(hours=59))
+        if model["successes"]:
+            model["last_success_at"] = iso(AS_OF + timedelta(hours=59))
     report = operator_run(snapset=fleet(data), use_llm=False)
     old.refresh_from_db()
     new = Decision.objects.get(model_id="gpt-fresh", run=report.run.pk)
@@ -111,7 +120,7 @@ def test_caps_drain_a_backlog_over_successive_runs():
         executed.append(len(report.executed))
     assert executed == [3, 3, 1, 0]  # never refuses a run; applies up to the caps, the rest waits
     assert not RegisteredModel.objects.filter(enabled=True).exists()
-    assert Decision.objects.filter(status="executed").count() == 7
+    assert Decision.objects.filter(status="auto_executed").count() == 7
     assert Decision.objects.count() == 7  # drained from the same decisions, no duplicates
 
 
@@ -135,7 +144,8 @@ def test_the_command_runs_a_pass_on_the_demo_fleet_and_reruns_idempotently():
     out = StringIO()
     call_command("run_operator", "--no-llm", stdout=out, stderr=StringIO())
     text = out.getvalue()
-    assert "analyzed" in text and "disable:" in text and "LLM calls: 0" in text and "FALLBACK" in text
+    assert "analyzed" in text and "disable:" in text and "LLM calls: 0" in text
+    assert "LLM off (--no-llm)" in text and "FALLBACK" not in text  # off is not a fallback
     pending = Decision.objects.filter(status="pending").count()
     call_command("run_operator", "--no-llm", stdout=StringIO(), stderr=StringIO())
     assert Decision.objects.filter(status="pending").count() == pending

@@ -5,9 +5,9 @@ import json
 import pytest
 from django.test import override_settings
 
-from lifecycle.models import RegisteredModel
 from operator_app.engine import operator_run
 from operator_app.models import Decision, OperatorRun
+from registry.models import RegisteredModel
 
 from .fake_llm import FakeLLM, Reply, answers, completion, request_situations
 from .fleet import AS_OF, fleet, fleet_dict, register
@@ -214,7 +214,7 @@ def test_without_an_api_key_it_runs_on_the_classifier_and_says_so():
     with override_settings(OPENAI_API_KEY=""):
         report = operator_run(snapset=fleet(), dry_run=True)
     assert not report.llm_enabled and "no OPENAI_API_KEY" in report.llm_note
-    assert report.fallback_reasons == {"no_api_key": 4} and report.llm_calls == 0
+    assert report.llm_off == "no_api_key" and report.fallbacks == 0 and report.llm_calls == 0
 
 
 def test_it_records_the_llm_run_on_operator_run():

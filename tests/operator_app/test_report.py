@@ -8,8 +8,9 @@ from django.core.management.base import CommandError
 
 from discovery.models import OpenRouterModel
 from llmops.models import JobFailure
-from operator_app.models import AuditLog, Decision, OperatorRun
+from operator_app.models import Decision, OperatorRun
 from operator_app.report import health_report_build, health_report_render, health_report_send
+from registry.models import AuditLog
 
 AS_OF = datetime(2025, 12, 2, 8, 0, tzinfo=timezone.utc)
 SCRIPT = "<script>alert('x')</script>"
@@ -34,13 +35,13 @@ def _fleet_day():
     )
     executed = Decision.objects.create(
         run=run, provider="openai", model_id="gpt-4.5-preview", action="disable", confidence=0.97,
-        reasoning="404 model_not_found for 96h, absent from the complete catalog", status="executed",
+        reasoning="404 model_not_found for 96h, absent from the complete catalog", status="auto_executed",
         error_class="hard_model", suggested_at=AS_OF - timedelta(hours=5), suggested_by="llm", auto_execute=True,
     )
     auto = AuditLog.objects.create(
         at=AS_OF - timedelta(hours=5), actor_type="operator", actor="operator", action="disable",
         provider="openai", model_id="gpt-4.5-preview", reason="dead for 96h " + SCRIPT, status="applied",
-        reversible=True, decision=executed, decision_ref=executed.pk, run=run, run_ref=run.pk,
+        reversible=True, decision_ref=executed.pk, run_ref=run.pk,
     )
     pending = Decision.objects.create(
         run=run, provider="groq", model_id="llama-3.1-70b", action="disable", confidence=0.9,
@@ -228,7 +229,10 @@ def test_it_reports_failed_runs_and_jobs_as_warnings(email_settings):
 @pytest.mark.django_db
 def test_it_builds_the_report_with_a_constant_number_of_queries(email_settings, django_assert_max_num_queries):
     _fleet_day()
-    with django_assert_max_num_queries(14) as small:
+    # 14 before issue 15; + 2 for runner silence (the runner's newest rows, the enabled providers),
+    # + 3 for the scheduled jobs (newest run per job, those runs, last success per job), + 2 for the
+    # catalog-runs section (issue #13: OpenRouter fetch runs, provider catalog syncs)
+    with django_assert_max_num_queries(21) as small:
         health_report_build(as_of=AS_OF, days=1)
     for i in range(30):
         Decision.objects.create(provider="p", model_id=f"m{i}", action="disable", status="pending",
@@ -245,3 +249,40 @@ def test_it_sends_nothing_and_says_so_when_the_service_is_asked_for_a_dry_run(em
     outcome = health_report_send(as_of=AS_OF, dry_run=True)
     assert outcome.sent is False and mail.outbox == []
     assert outcome.email.subject.startswith("[WARNING] [OPERATED]")  # no run at all in the period
+
+
+def _entry(openrouter_id, status, *, confidence=None, provider="together", hours_ago=2, **fields):
+    matches = [{"provider": provider, "model_id": openrouter_id.split(":")[0].upper(), "confidence": confidence,
+                "method": "normalized-name", "verified": True}] if status == "matched" else []
+    return OpenRouterModel.objects.create(
+        openrouter_id=openrouter_id, canonical_slug=openrouter_id.split(":")[0], match_status=status,
+        matches=matches, match_confidence=confidence, first_seen_at=AS_OF - timedelta(hours=hours_ago), **fields)
+
+
+@pytest.mark.django_db
+def test_it_lists_matched_and_ambiguous_new_models_first_with_their_add_commands(email_settings):
+    for i in range(3):
+        _entry(f"solo/unmatched-{i}", "unmatched")
+    _entry("acme/m1", "matched", confidence=0.8)
+    _entry("acme/amb", "ambiguous", candidates={"groq": ["acme-amb-a", "acme-amb-b"]})
+    _entry("acme/m2", "matched", confidence=0.95)
+    _entry("acme/m2:free", "matched", confidence=0.9)
+    # a new base whose variant was added last week: the model is handled, not new
+    _entry("acme/done", "matched", confidence=0.99)
+    _entry("acme/done:exacto", "added", hours_ago=24 * 7)
+    context = health_report_build(as_of=AS_OF, days=1)
+    assert context["new_models_count"] == 6 and context["new_models_rest"] == 3
+    text = health_report_render(context=context).text
+    section = text.split("== NEW MODELS FROM DISCOVERY (6) ==")[1].split("== OPERATOR RUNS ==")[0]
+    listed = [line.split(":")[0] for line in section.splitlines() if line.startswith("- ")]
+    assert listed == ["- acme/m2", "- acme/m1", "- acme/amb"]
+    assert "acme/done" not in section and "solo/unmatched" not in section
+    assert "  add:        python manage.py add_matched_models acme/m2 acme/m2:free" in section
+    assert "  variants:   :free" in section
+    assert "  candidates: groq/acme-amb-a, groq/acme-amb-b" in section
+    assert "  add:        python manage.py add_matched_models acme/amb --pick groq/acme-amb-b" in section
+    assert "(3 more not listed: unmatched or not matched yet; all of them: " \
+           "https://ops.example.com/admin/discovery/openroutermodel/)" in section
+    html = health_report_render(context=context).html
+    assert "<code>python manage.py add_matched_models acme/m2 acme/m2:free</code>" in html
+    assert html.index("acme/m2") < html.index("acme/m1") < html.index("acme/amb")

@@ -12,9 +12,12 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from discovery import catalog_files, llm
-from discovery.matching import Matcher
-from llmops.lib.progress import ProgressBar
+from discovery import catalog_files
+from discovery.matching import SKIP_ALIAS, Matcher
+from discovery.models import OpenRouterModel
+from discovery.services import UNRESOLVED, catalog_match, llm_resolve_ambiguous
+from llmops.lib.llm import llm_client
+from llmops.lib.progress import Progress
 
 
 class Command(BaseCommand):
@@ -41,40 +44,44 @@ class Command(BaseCommand):
             raise CommandError("replay mode writes nothing: add --dry-run (to store, use fetch_openrouter --file "
                                "and sync_provider_catalogs --file, then match_catalog)")
         try:
-            entries = catalog_files.catalog_entries(catalog_files.openrouter_catalog_load(opts["catalog"]))
+            read = catalog_files.openrouter_catalog_load(opts["catalog"])
             providers = catalog_files.provider_catalogs_load(opts["provider_catalogs"])
         except catalog_files.CatalogInvalid as exc:
             raise CommandError(str(exc)) from None
+        entries = catalog_files.catalog_entries(read.entries)
+        for skipped in read.skipped + providers.skipped:
+            self.stderr.write(f"skipped {skipped}")
         started = time.perf_counter()
         catalogs = providers.catalogs()
         matcher = Matcher(catalogs)
-        progress = ProgressBar("matching", total=len(entries), stream=self.stderr._out).advance
+        progress = Progress("matching", total=len(entries), stream=self.stderr._out).advance
         results = matcher.match_all(entries, as_of=providers.as_of, progress=progress)
         llm_note = ""
-        client = None if opts["no_llm"] else llm.llm_client()
+        client = None if opts["no_llm"] else llm_client()
         if client is not None:
-            by_id = {e.openrouter_id: e for e in entries}
-            ambiguous = [llm.Ambiguous(r.openrouter_id, by_id[r.openrouter_id].name,
-                                       by_id[r.openrouter_id].hugging_face_id, r.candidates)
-                         for r in results if r.candidates and not r.skipped]
-            if ambiguous:
-                from discovery.services import _apply_llm
-
-                outcome = llm.llm_choose(items=ambiguous, client=client)
-                _apply_llm({r.openrouter_id: r for r in results}, outcome, catalogs)
+            outcome = llm_resolve_ambiguous(results={r.openrouter_id: r for r in results},
+                                            entries={e.openrouter_id: e for e in entries}, client=client,
+                                            catalogs=catalogs)
+            if outcome.calls:
                 llm_note = f", LLM: {len(outcome.picks)} picked, {len(outcome.discarded)} discarded"
         elapsed = time.perf_counter() - started
         counts = {}
         for r in results:
             counts[r.status] = counts.get(r.status, 0) + 1
+        # Router aliases are names for other entries, never models of their own: listed, not matched.
+        alias_rows = [{"openrouter_id": a["alias_id"], "skipped": SKIP_ALIAS, "alias_of": a["target_id"] or None,
+                       "matches": []} for a in read.aliases]
         if opts["format"] == "json":
-            self.stdout.write(json.dumps([r.replay_dict() for r in results], indent=1))
+            self.stdout.write(json.dumps([r.replay_dict() for r in results] + alias_rows, indent=1))
         else:
             for r in results:
                 self.stdout.write(self._line(r))
+            for row in alias_rows:
+                self.stdout.write(f"{row['openrouter_id']}: router alias of {row['alias_of'] or '(unresolved)'}")
         summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
         self.stderr.write(f"matched {len(results)} entries against {len(catalogs)} provider catalogs in "
-                          f"{elapsed:.2f}s — {summary}{llm_note}")
+                          f"{elapsed:.2f}s — {summary}{llm_note}; {len(read.aliases)} router aliases "
+                          f"({read.unresolved_aliases} unresolved), {len(read.skipped)} malformed entries skipped")
 
     @staticmethod
     def _line(result) -> str:
@@ -87,12 +94,9 @@ class Command(BaseCommand):
         return f"{result.openrouter_id}: {found}"
 
     def _stored(self, opts):
-        from discovery.models import OpenRouterModel
-        from discovery.services import UNRESOLVED, catalog_match
-
         total = OpenRouterModel.objects.filter(match_status__in=UNRESOLVED).count() if not opts["rematch"] \
             else OpenRouterModel.objects.count()
-        progress = ProgressBar("matching", total=total, stream=self.stderr._out).advance
+        progress = Progress("matching", total=total, stream=self.stderr._out).advance
         report = catalog_match(use_llm=not opts["no_llm"], rematch=opts["rematch"], dry_run=opts["dry_run"],
                                progress=progress)
         if opts["format"] == "json":

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from discovery.catalog_files import CatalogInvalid
 from discovery.services import provider_catalogs_sync
 
 
@@ -15,8 +16,6 @@ class Command(BaseCommand):
         parser.add_argument("--file", help="a llmops-provider-catalogs/1 document to import")
 
     def handle(self, *args, **opts):
-        from discovery.catalog_files import CatalogInvalid
-
         try:
             report = provider_catalogs_sync(providers=opts["providers"], file=opts["file"])
         except CatalogInvalid as exc:
@@ -26,6 +25,8 @@ class Command(BaseCommand):
             if sync.error:
                 line += f" — {sync.error}"
             self.stdout.write(line)
+            for entry in sync.skipped_entries:
+                self.stderr.write(f"{sync.provider}: skipped {entry}")
         for provider, why in sorted(report.skipped.items()):
             self.stdout.write(f"{provider}: skipped — {why}")
         if report.syncs and len(report.failed) == len(report.syncs):

@@ -1,18 +1,20 @@
 """manage.py collect_signals: collect health signals, classify, record model_status."""
 
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from lifecycle.services import signals_collect
-from lifecycle.snapshots import SnapshotFormatError, parse_datetime
-from llmops.lib.progress import ProgressBar
+from lifecycle.snapshots import MAX_WINDOW_HOURS, SnapshotFormatError, parse_datetime
+from llmops.lib.dates import moment_refusal
+from llmops.lib.progress import Progress
 
 
 def _collect_progress():
-    bar = ProgressBar("collecting", stream=sys.stderr)
+    bar = Progress("collecting", stream=sys.stderr)
     return lambda step, done, total: bar.update(done, total, note=step)
 
 
@@ -35,13 +37,15 @@ class Command(BaseCommand):
                 as_of = parse_datetime(options["as_of"], where="--as-of")
             except SnapshotFormatError as exc:
                 raise CommandError(str(exc)) from None
+            # It writes model_status (computed_at = as_of): not ahead of the clock.
+            if refusal := moment_refusal(as_of, what="--as-of", writing=True):
+                raise CommandError(refusal)
         window = options["window_hours"]
-        if window is not None and window <= 0:
-            raise CommandError("--window-hours must be a positive integer")
+        if window is not None and not 1 <= window <= MAX_WINDOW_HOURS:
+            raise CommandError(f"--window-hours must be a positive integer of at most {MAX_WINDOW_HOURS} (a year), "
+                               f"got {window}")
         export = options["export"]
         if export:
-            from pathlib import Path
-
             parent = Path(export).resolve().parent
             if not parent.is_dir():
                 raise CommandError(f"--export: directory {parent} does not exist")
@@ -65,5 +69,10 @@ class Command(BaseCommand):
                     f"{ctx.models_streaking or 0}/{ctx.models or 0} models failing now)"))
         else:
             out.write("Provider problems: none")
+        for message in report.silence.messages() if report.silence else []:
+            out.write(self.style.ERROR(f"RUNNER SILENT: {message}"))
+        if report.held:
+            out.write(self.style.ERROR(f"{report.held} model(s) of silent providers left as they were: "
+                                       "nothing concluded about them"))
         if report.exported:
             out.write(f"Snapshot exported to {report.exported}")

@@ -1,23 +1,34 @@
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from lifecycle.demo import seed_demo
+from lifecycle.demo import DemoRefused, seed_demo
 
 DEMO_ADMIN = ("admin", "admin")
 
 
 class Command(BaseCommand):
-    help = "Fill the database with a realistic demo fleet (idempotent: rerun to refresh it to now)."
+    help = ("Fill an empty or demo database with a realistic demo fleet (idempotent: rerun to refresh it to now). "
+            "Refuses a database holding data it did not write, unless --force.")
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=42, help="random seed for flapping/rate-limit noise")
+        parser.add_argument(
+            "--force", action="store_true",
+            help="seed a throwaway database that holds other data too (only rows seed_demo wrote are replaced)",
+        )
         parser.add_argument(
             "--admin", action="store_true",
             help="also create a local superuser admin/admin if no user 'admin' exists (demo databases only)",
         )
 
     def handle(self, *args, **options):
-        counts = seed_demo(seed=options["seed"])
+        try:
+            counts = seed_demo(seed=options["seed"], force=options["force"])
+        except DemoRefused as exc:
+            raise CommandError(f"refusing to seed: {exc}") from None
+        if counts["foreign"]:
+            self.stderr.write("--force: seeded next to data seed_demo did not write (left untouched): "
+                              + ", ".join(f"{n:,} {name}" for name, n in counts["foreign"].items()))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo fleet as of {counts['as_of']:%Y-%m-%d %H:%M} UTC: {counts['models']} models "

@@ -2,8 +2,9 @@
 
 import json
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from llmops.lib.dates import iso_utc
 from operator_app import policy
 from operator_app.models import Decision
 from operator_app.selectors import decision_list
@@ -19,13 +20,15 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=("text", "json"), default="text")
 
     def handle(self, *args, **opts):
+        if not 1 <= opts["limit"] <= 100_000:
+            raise CommandError(f"--limit must be between 1 and 100000, got {opts['limit']}")
         rows = list(decision_list(status=opts["status"], provider=opts["provider"], limit=opts["limit"]))
         if opts["format"] == "json":
             self.stdout.write(json.dumps([{
                 "id": d.pk, "provider": d.provider, "model_id": d.model_id, "action": d.action,
                 "confidence": d.confidence, "status": d.status, "error_class": d.error_class,
                 "auto_execute": d.auto_execute, "auto_execute_reason": d.auto_execute_reason,
-                "suggested_by": d.suggested_by, "suggested_at": d.suggested_at.isoformat(),
+                "suggested_by": d.suggested_by, "suggested_at": iso_utc(d.suggested_at),
                 "reasoning": d.reasoning, "proposed_change": d.proposed_change,
             } for d in rows], indent=2))
             return

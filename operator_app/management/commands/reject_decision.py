@@ -1,13 +1,14 @@
-"""Reject pending decisions with a reason."""
+"""Reject pending decisions with a reason: the rejection holds until the evidence changes."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from operator_app.changes import Actor, ChangeError
 from operator_app.services import decisions_reject
+from registry.services import Actor, ChangeError
 
 
 class Command(BaseCommand):
-    help = "Reject pending operator decisions (a reason is required)."
+    help = ("Reject pending operator decisions (a reason is required). The same action on the same evidence is "
+            "not proposed again (OPERATOR_VERDICT_TTL_DAYS); new evidence brings it back as a suggestion.")
 
     def add_arguments(self, parser):
         parser.add_argument("ids", nargs="+", metavar="ID")
@@ -20,7 +21,8 @@ class Command(BaseCommand):
                                         reason=opts["reason"])
         except ChangeError as exc:
             raise CommandError(str(exc)) from None
-        for raw, outcome in zip(opts["ids"], outcomes):
-            self.stdout.write(f"{raw}: {outcome.message}")
+        for outcome in outcomes:
+            label = outcome.decision.pk if outcome.decision else ""
+            self.stdout.write(f"{label + ': ' if label else ''}{outcome.message}")
         if not any(o.claimed for o in outcomes):
             raise CommandError("nothing was rejected")

@@ -6,9 +6,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from lifecycle.snapshots import SnapshotFormatError, load_snapshot_file, parse_datetime
+from llmops.lib.dates import moment_refusal
+from llmops.lib.progress import Progress
 from operator_app.engine import operator_run
 from operator_app.locking import LockBusy
-from llmops.lib.progress import ProgressBar
 from operator_app.summary import replay_row, report_json, report_text
 
 
@@ -38,8 +39,12 @@ class Command(BaseCommand):
             as_of = parse_datetime(opts["as_of"], where="--as-of") if opts["as_of"] else None
         except SnapshotFormatError as exc:
             raise CommandError(str(exc)) from None
+        # A replay never writes; a pass writes unless --dry-run.
+        writing = not (opts["dry_run"] or opts["snapshots"])
+        if as_of is not None and (refusal := moment_refusal(as_of, what="--as-of", writing=writing)):
+            raise CommandError(refusal)
         model_keys = [_model_key(m) for m in opts["model"]]
-        progress = ProgressBar("reasoning", stream=self.stderr._out).update
+        progress = Progress("reasoning", stream=self.stderr._out).update
         if opts["snapshots"]:
             return self._replay(opts, as_of=as_of, model_keys=model_keys, progress=progress)
         try:

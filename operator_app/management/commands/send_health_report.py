@@ -1,20 +1,25 @@
 """Send the daily health report (or print it with --dry-run). Needs no Redis."""
 
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone as dj_timezone
 
+from llmops.lib.dates import moment_refusal, parse_iso
 from operator_app.report import ReportError, health_report_send
 
 
 def _as_of(value: str) -> datetime:
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        moment = parse_iso(value)
     except ValueError:
         raise CommandError(f"--as-of: not an ISO 8601 timestamp: {value!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    # The report writes nothing: a future end of period is only an odd question, not a risk.
+    if refusal := moment_refusal(moment, what="--as-of", writing=False):
+        raise CommandError(refusal)
+    return moment
 
 
 class Command(BaseCommand):
@@ -41,6 +46,14 @@ class Command(BaseCommand):
             self.stdout.write(email.text)
             self.stdout.write("\n---- text/html part ----\n")
             self.stdout.write(email.html)
+            if outcome.alert:
+                self.stdout.write(f"\n---- alert to {len(settings.ALERT_URLS)} ALERT_URLS ----\n")
+                self.stdout.write(outcome.alert)
             sys.stderr.write("dry run: nothing sent\n")
             return
         self.stdout.write(f"sent \"{email.subject}\" to {', '.join(outcome.to)}")
+        for alert in outcome.alerts:
+            if alert.sent:
+                self.stdout.write(f"alert sent to {alert.target}")
+            else:
+                self.stderr.write(f"alert to {alert.target} failed: {alert.error}")

@@ -1,0 +1,91 @@
+"""Reads of the registry (one query each)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count
+
+from registry.models import AuditLog, RegisteredModel
+
+
+def registry_models(*, providers=None, model_keys=None, enabled: bool | None = None) -> list[RegisteredModel]:
+    """Registry rows for the given providers and/or (provider, model_id) keys."""
+    qs = RegisteredModel.objects.all().order_by("provider", "model_id")
+    if providers:
+        qs = qs.filter(provider__in=list(providers))
+    if enabled is not None:
+        qs = qs.filter(enabled=enabled)
+    if not model_keys:
+        return list(qs)
+    wanted = {tuple(k) for k in model_keys}
+    rows = qs.filter(provider__in=sorted({p for p, _ in wanted}), model_id__in=sorted({m for _, m in wanted}))
+    return [r for r in rows if r.key in wanted]
+
+
+def registry_states(*, providers=None) -> list[dict]:
+    """provider, model_id, enabled and deprecated of every registered model (of `providers`)."""
+    qs = RegisteredModel.objects.all()
+    if providers:
+        qs = qs.filter(provider__in=sorted(providers))
+    return list(qs.order_by().values("provider", "model_id", "enabled", "deprecated"))
+
+
+def registry_keys() -> set[tuple[str, str]]:
+    return set(RegisteredModel.objects.values_list("provider", "model_id"))
+
+
+def registry_model_ids_lower() -> set[str]:
+    return {m.lower() for m in RegisteredModel.objects.values_list("model_id", flat=True)}
+
+
+@dataclass(frozen=True)
+class UnattendedHold:
+    """A human reverted a change the operator made unattended: no unattended change of the model
+    until a human clears it (registry.services.registry_hold_clear)."""
+
+    provider: str
+    model_id: str
+    by: str
+    at: datetime
+    reason: str
+    revert_id: str
+
+    @property
+    def text(self) -> str:
+        return (f"{self.by} reverted an unattended change of it on {self.at:%Y-%m-%d %H:%M} UTC"
+                + (f" ({self.reason})" if self.reason else "")
+                + f"; unattended changes stay off until a human clears that "
+                  f"(manage.py clear_hold {self.provider}/{self.model_id} --reason …)")
+
+
+def unattended_holds(*, providers=None) -> dict[tuple[str, str], UnattendedHold]:
+    """Every model whose unattended change a human reverted and nobody has cleared since (3 reads)."""
+    reverts = AuditLog.objects.filter(action="revert", status=AuditLog.Status.APPLIED).exclude(
+        actor_type=AuditLog.ActorType.OPERATOR)
+    clears = AuditLog.objects.filter(action=AuditLog.HOLD_CLEARED, status=AuditLog.Status.APPLIED)
+    if providers:
+        reverts, clears = reverts.filter(provider__in=sorted(providers)), clears.filter(provider__in=sorted(providers))
+    reverts = list(reverts.order_by("at").only("pk", "provider", "model_id", "actor", "at", "reason", "reverts_id"))
+    originals = AuditLog.objects.in_bulk([r.reverts_id for r in reverts if r.reverts_id])
+    cleared: dict[tuple[str, str], datetime] = {}
+    for row in clears.order_by("at").values("provider", "model_id", "at"):
+        cleared[(row["provider"], row["model_id"])] = row["at"]
+    holds = {}
+    for revert in reverts:
+        original = originals.get(revert.reverts_id)
+        if original is None or original.actor_type != AuditLog.ActorType.OPERATOR:
+            continue
+        key = (revert.provider, revert.model_id)
+        if key in cleared and cleared[key] > revert.at:
+            continue
+        holds[key] = UnattendedHold(revert.provider, revert.model_id, revert.actor, revert.at, revert.reason,
+                                    str(revert.pk))
+    return holds
+
+
+def registry_enabled_providers() -> set[str]:
+    """Providers with at least one enabled model: the ones the benchmark runner should write rows for."""
+    return {row["provider"] for row in RegisteredModel.objects.filter(enabled=True).values("provider")
+            .annotate(n=Count("id")).order_by()}
