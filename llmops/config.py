@@ -15,7 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from llmops.lib.text import redact_url
 
-MONGODB_ENGINE = "django_mongodb_backend"
+# django-mongodb-backend with a schema editor that adopts an existing database (llmops/db/mongodb).
+MONGODB_ENGINE = "llmops.db.mongodb"
 MONGO_SCHEMES = ("mongodb://", "mongodb+srv://")
 
 

@@ -127,6 +127,9 @@ ALERT_URLS = cfg.notify_urls("ALERT_URLS")
 # --- existing benchmark collections (production names) ---------------------------
 BENCHMARK_RESULTS_COLLECTION = cfg.identifier("BENCHMARK_RESULTS_COLLECTION", "benchmark_results")
 BENCHMARK_ERRORS_COLLECTION = cfg.identifier("BENCHMARK_ERRORS_COLLECTION", "benchmark_errors")
+# The runner's own collections: our migrations may add an index to them, never rewrite, drop or
+# rename them (llmops/db/mongodb/schema.py).
+RUNNER_COLLECTIONS = (BENCHMARK_RESULTS_COLLECTION, BENCHMARK_ERRORS_COLLECTION)
 
 # --- signals -----------------------------------------------------------------------
 SIGNAL_WINDOW_HOURS = cfg.int("SIGNAL_WINDOW_HOURS", 168, minimum=1, maximum=8760)  # lifecycle MAX_WINDOW_HOURS

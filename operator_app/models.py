@@ -116,7 +116,6 @@ class Decision(Document):
         indexes = [
             models.Index(fields=["status", "-suggested_at"], name="decisions_status_idx"),
             models.Index(fields=["provider", "model_id", "status"], name="decisions_model_status_idx"),
-            models.Index(fields=["run"], name="decisions_run_idx"),
         ]
 
     def __str__(self):

@@ -93,7 +93,7 @@ def mongo_connection():
         connections.settings[MONGO_ALIAS] = connections.configure_settings(
             {
                 "default": {
-                    "ENGINE": "django_mongodb_backend",
+                    "ENGINE": "llmops.db.mongodb",
                     "NAME": "llmops_compile_check",
                     "HOST": "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=1",
                 }

@@ -38,7 +38,7 @@ def test_it_parses_postgres_urls(tmp_path):
 )
 def test_it_selects_mongodb_for_mongo_uris(url, name, tmp_path):
     db = database_from_url(url, base_dir=tmp_path)
-    assert db["ENGINE"] == "django_mongodb_backend"
+    assert db["ENGINE"] == "llmops.db.mongodb"
     assert db["NAME"] == name
     assert db["HOST"] == url
 
