@@ -2,6 +2,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from lifecycle.demo import DemoRefused, seed_demo
+from lifecycle.snapshots import SnapshotFormatError, parse_datetime
+from llmops.lib.dates import moment_refusal
 
 DEMO_ADMIN = ("admin", "admin")
 
@@ -21,9 +23,20 @@ class Command(BaseCommand):
             help="also create a local superuser admin/admin if no user 'admin' exists (demo databases only)",
         )
 
+        parser.add_argument("--as-of", metavar="ISO",
+                            help="the hour the demo history ends at (default: now, UTC); reruns at one moment agree")
+
     def handle(self, *args, **options):
+        as_of = None
+        if options["as_of"]:
+            try:
+                as_of = parse_datetime(options["as_of"], where="--as-of")
+            except SnapshotFormatError as exc:
+                raise CommandError(str(exc)) from None
+            if refusal := moment_refusal(as_of, what="--as-of", writing=True):
+                raise CommandError(refusal)
         try:
-            counts = seed_demo(seed=options["seed"], force=options["force"])
+            counts = seed_demo(seed=options["seed"], force=options["force"], as_of=as_of)
         except DemoRefused as exc:
             raise CommandError(f"refusing to seed: {exc}") from None
         if counts["foreign"]:
