@@ -115,6 +115,7 @@ def _assert_every_change_has_its_audit_row(expected_disabled):
     assert all(n == 1 for n in applied.values()), applied  # and never two
 
 
+@pytest.mark.sql_only(reason="injects faults with SQLite/PostgreSQL triggers")
 def test_the_audit_guard_itself_refuses_an_unaudited_change(guarded):
     """The guard is real: a write that skips the audit row is refused by the database."""
     from registry.models import RegisteredModel
@@ -126,6 +127,7 @@ def test_the_audit_guard_itself_refuses_an_unaudited_change(guarded):
     assert RegisteredModel.objects.get(pk=row.pk).enabled
 
 
+@pytest.mark.sql_only(reason="injects faults with SQLite/PostgreSQL triggers")
 def test_a_database_error_midway_leaves_nothing_unaudited_and_a_rerun_completes_the_rest(guarded):
     seed_fleet()
     plan = operator_run(as_of=AS_OF, use_llm=False, dry_run=True)
@@ -173,6 +175,7 @@ def test_a_database_error_midway_leaves_nothing_unaudited_and_a_rerun_completes_
     assert (Decision.objects.count(), AuditLog.objects.count(), disabled_keys()) == before
 
 
+@pytest.mark.sql_only(reason="injects faults with SQLite/PostgreSQL triggers")
 def test_an_admin_approval_hitting_a_database_error_can_be_retried(guarded):
     """The review path: the error surfaces, the decision is not stuck in `approved`."""
     from django.contrib.auth import get_user_model

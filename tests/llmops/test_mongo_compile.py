@@ -18,6 +18,7 @@ def _compile(fn):
     return mongo_compile.check_recorded(recorded)
 
 
+@pytest.mark.sql_only(reason="the MongoDB compile check records queries on SQL connections only (tests/mongo_compile.py)")
 def test_it_compiles_supported_queries_into_pipelines():
     compiled = _compile(lambda: list(RegisteredModel.objects.filter(provider="openai", enabled=True).order_by("model_id")))
     (method, collection, pipeline), = compiled[0].operations
@@ -32,11 +33,13 @@ def test_it_fails_on_distinct_on_fields_which_mongodb_gets_silently_wrong():
         mongo_compile.check_recorded([("select", query, None)])
 
 
+@pytest.mark.sql_only(reason="the MongoDB compile check records queries on SQL connections only (tests/mongo_compile.py)")
 def test_it_fails_on_extra():
     with pytest.raises(AssertionError, match="(?i)extra"):
         _compile(lambda: list(RegisteredModel.objects.extra(where=["1=1"])))
 
 
+@pytest.mark.sql_only(reason="the MongoDB compile check records queries on SQL connections only (tests/mongo_compile.py)")
 def test_it_fails_on_update_across_collections():
     OperatorRun.objects.create()
     with pytest.raises(AssertionError, match="multiple collections"):
@@ -48,6 +51,7 @@ def test_it_fails_on_jsonfield_contains():
         mongo_compile.check_recorded([("select", ModelStatus.objects.filter(signals__contains={"a": 1}).query, None)])
 
 
+@pytest.mark.sql_only(reason="the MongoDB compile check records queries on SQL connections only (tests/mongo_compile.py)")
 def test_it_saves_only_declared_fields_so_undeclared_document_fields_survive():
     row = RegisteredModel.objects.create(provider="openai", model_id="gpt-4o")
     row.enabled = False
@@ -62,6 +66,7 @@ def test_it_saves_only_declared_fields_so_undeclared_document_fields_survive():
     assert "benchmark_config" not in stage["$set"]
 
 
+@pytest.mark.sql_only(reason="the MongoDB compile check records queries on SQL connections only (tests/mongo_compile.py)")
 def test_it_compiles_update_fields_to_a_narrow_set():
     row = RegisteredModel.objects.create(provider="openai", model_id="gpt-4o")
     compiled = _compile(lambda: RegisteredModel.objects.filter(pk=row.pk, enabled=True).update(enabled=False, recheck_after=None))
@@ -69,6 +74,7 @@ def test_it_compiles_update_fields_to_a_narrow_set():
     assert set(pipeline[0]["$set"]) == {"enabled", "recheck_after"}
 
 
+@pytest.mark.sql_only(reason="the MongoDB compile check records queries on SQL connections only (tests/mongo_compile.py)")
 def test_it_compiles_grouped_aggregations_and_f_updates():
     compiled = _compile(lambda: (
         list(Decision.objects.values("provider").annotate(n=Count("pk"))),

@@ -18,6 +18,7 @@ def test_it_generates_a_24_hex_key_client_side():
     assert OperatorRun.objects.get(pk=run.pk).pk == run.pk
 
 
+@pytest.mark.sql_only(reason="SQL column type and introspection")
 def test_it_stores_varchar_24_in_column__id_on_sql():
     field = RegisteredModel._meta.pk
     assert field.column == "_id"
@@ -55,6 +56,7 @@ def test_it_deconstructs_identically_whatever_the_backend():
     assert ObjectIdPKField(*args, **kwargs).deconstruct()[1:] == (path, args, kwargs)
 
 
+@pytest.mark.sql_only(reason="expects the default connection to be SQL")
 def test_it_is_an_objectid_on_mongodb():
     mongo = mongo_compile.mongo_connection()
     field = RegisteredModel._meta.pk
@@ -68,6 +70,7 @@ def test_it_is_an_objectid_on_mongodb():
     assert fk.get_db_prep_value(oid, mongo) == ObjectId(oid)
 
 
+@pytest.mark.sql_only(reason="the MongoDB compile check records queries on SQL connections only (tests/mongo_compile.py)")
 def test_it_compiles_pk_and_fk_lookups_to_objectids_for_mongodb():
     oid = str(ObjectId())
     with mongo_compile.record_queries() as recorded:

@@ -2,10 +2,8 @@
 
 Does nothing unless DATABASE_URL is a MongoDB URI, so it is harmless on SQLite/PostgreSQL.
 
-- Tests marked `@pytest.mark.sql_only` are skipped on MongoDB (SQLite/PostgreSQL triggers,
-  `connection.vendor` branches, raw SQL, threads on PostgreSQL). SQL_ONLY_PENDING lists tests
-  that need the marker but do not carry it yet (existing tests are not edited from this
-  branch): move the marker into each test and delete its line here.
+- Tests marked `@pytest.mark.sql_only(reason=…)` are skipped on MongoDB, with their reason
+  (SQLite/PostgreSQL triggers, SQL introspection, the offline compile check).
 - MONGO_FAST_FLUSH=1 replaces the flush that ends every `django_db` test (MongoDB has no
   transactions, so each one ends in Django's `flush`: a `delete_many` per collection, then the
   post_migrate signal re-creates content types, permissions and our groups, ~0.6 s of ~0.8 s)
@@ -23,31 +21,11 @@ import signal
 
 import pytest
 
-#: node ids (relative to the repo root) that are SQL-only by nature; see the module docstring.
-#: Found by running the whole suite on SecantusDB (tests/mongo/README.md).
-_COMPILE_CHECK = "the MongoDB compile check records queries on SQL connections only (llmops/lib/mongo_compile.py)"
-_TRIGGERS = "injects faults with SQLite/PostgreSQL triggers"
-SQL_ONLY_PENDING: dict[str, str] = {
-    "tests/llmops/test_fields.py::test_it_stores_varchar_24_in_column__id_on_sql": "SQL column type and introspection",
-    "tests/llmops/test_fields.py::test_it_is_an_objectid_on_mongodb": "expects the default connection to be SQL",
-    "tests/llmops/test_fields.py::test_it_compiles_pk_and_fk_lookups_to_objectids_for_mongodb": _COMPILE_CHECK,
-    "tests/llmops/test_mongo_compile.py::test_it_compiles_supported_queries_into_pipelines": _COMPILE_CHECK,
-    "tests/llmops/test_mongo_compile.py::test_it_fails_on_extra": _COMPILE_CHECK,
-    "tests/llmops/test_mongo_compile.py::test_it_fails_on_update_across_collections": _COMPILE_CHECK,
-    "tests/llmops/test_mongo_compile.py::test_it_saves_only_declared_fields_so_undeclared_document_fields_survive": _COMPILE_CHECK,
-    "tests/llmops/test_mongo_compile.py::test_it_compiles_update_fields_to_a_narrow_set": _COMPILE_CHECK,
-    "tests/llmops/test_mongo_compile.py::test_it_compiles_grouped_aggregations_and_f_updates": _COMPILE_CHECK,
-    # These three already skip themselves on anything but SQLite/PostgreSQL; the marker says why up front.
-    "tests/faults/test_database_error_midway.py::test_the_audit_guard_itself_refuses_an_unaudited_change": _TRIGGERS,
-    "tests/faults/test_database_error_midway.py::test_a_database_error_midway_leaves_nothing_unaudited_and_a_rerun_completes_the_rest": _TRIGGERS,
-    "tests/faults/test_database_error_midway.py::test_an_admin_approval_hitting_a_database_error_can_be_retried": _TRIGGERS,
-}
-
 
 def _on_mongodb(config) -> bool:
     from django.conf import settings
 
-    return settings.DATABASES["default"]["ENGINE"] == "django_mongodb_backend"
+    return settings.IS_MONGODB
 
 
 def pytest_collection_modifyitems(config, items):
@@ -55,12 +33,9 @@ def pytest_collection_modifyitems(config, items):
         return
     for item in items:
         marker = item.get_closest_marker("sql_only")
-        reason = (marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")) if marker else None
         if marker is None:
-            reason = next((why for nodeid, why in SQL_ONLY_PENDING.items()
-                           if item.nodeid == nodeid or item.nodeid.startswith(nodeid + "[")), None)
-            if reason is None:
-                continue
+            continue
+        reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
         item.add_marker(pytest.mark.skip(reason=f"SQL-only, not run on MongoDB: {reason or 'see the test'}"))
 
 
