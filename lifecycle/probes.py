@@ -276,12 +276,13 @@ def _order(target: ProbeTarget):
     return (not target.asked, due, target.provider, target.model_id)
 
 
-def probes_select(targets, *, max_per_run: int | None = None, max_per_provider: int | None = None
-                  ) -> tuple[list[ProbeTarget], list[ProbeTarget]]:
-    """(the targets this run probes, the ones that wait for the next run): oldest due first within the caps."""
+def probes_select(targets, *, max_per_run: int | None = None, max_per_provider: int | None = None,
+                  already: dict[str, int] | None = None) -> tuple[list[ProbeTarget], list[ProbeTarget]]:
+    """(the targets this run probes, the ones that wait for the next run): oldest due first within the caps.
+    `already`: probes this run made per provider before (a second round)."""
     per_run = settings.PROBE_MAX_PER_RUN if max_per_run is None else max_per_run
     per_provider = settings.PROBE_MAX_PER_PROVIDER if max_per_provider is None else max_per_provider
-    chosen, waiting, used = [], [], {}
+    chosen, waiting, used = [], [], dict(already or {})
     for target in sorted(targets, key=_order):
         if len(chosen) >= per_run or used.get(target.provider, 0) >= per_provider:
             waiting.append(target)
@@ -309,7 +310,8 @@ def probe_record(*, target: ProbeTarget, answer: ProbeAnswer, at: datetime) -> M
 
 
 def probes_run(*, targets, as_of: datetime | None = None, max_per_run: int | None = None,
-               max_per_provider: int | None = None, factory=prober_for, progress=None) -> ProbeRun:
+               max_per_provider: int | None = None, already: dict[str, int] | None = None, factory=prober_for,
+               progress=None) -> ProbeRun:
     """Probe the due `targets` within the caps and record each probe. A provider that cannot be probed
     is skipped (and says why) without using the caps. `as_of` stamps every probe (tests, replays);
     otherwise each probe is stamped with the moment it was made. `progress(n)` after each probe."""
@@ -328,7 +330,8 @@ def probes_run(*, targets, as_of: datetime | None = None, max_per_run: int | Non
                 run.not_probed.append(target)
                 continue
         probeable.append(target)
-    chosen, run.waiting = probes_select(probeable, max_per_run=max_per_run, max_per_provider=max_per_provider)
+    chosen, run.waiting = probes_select(probeable, max_per_run=max_per_run, max_per_provider=max_per_provider,
+                                        already=already)
     for target in chosen:
         answer = probers[target.provider].ask(target.model_id)
         run.probed.append((target, probe_record(target=target, answer=answer, at=as_of or timezone.now())))
