@@ -24,7 +24,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from django.utils import timezone as dj_timezone
 
-from lifecycle.models import ModelRetirement, ProviderCatalogEntry
+from lifecycle.models import ModelProbe, ModelRetirement, ProviderCatalogEntry
 from lifecycle.selectors import catalog_latest_syncs
 from lifecycle.snapshots import ModelSnapshot, SnapshotSet
 from llmops.lib.dates import parse_iso
@@ -300,12 +300,14 @@ class RetiringModel:
     successor_registered: bool
     # "retires in 30 days" / "in 7 days" / "today" when the report's period crossed that mark.
     warning: str = ""
+    # Past its date: the latest retirement probe of it (lifecycle.probes), if one was made.
+    probe: ModelProbe | None = None
 
 
 def retiring_soon(*, as_of: datetime, since: datetime, days: int = SOON_DAYS) -> list[RetiringModel]:
     """Registry models with a known date within `days` of `as_of` (and enabled ones whose date passed up
     to `days` ago), nearest first; a warning on those whose 30-, 7- or 0-day mark fell in (since, as_of].
-    Four reads whatever the fleet."""
+    Five reads at most whatever the fleet."""
     today = as_of.date()
     calendar = retirement_calendar(between=(today - timedelta(days=days), today + timedelta(days=days)))
     if not calendar:
@@ -331,6 +333,15 @@ def retiring_soon(*, as_of: datetime, since: datetime, days: int = SOON_DAYS) ->
         succ = (retirement.provider, retirement.successor)
         out.append(RetiringModel(retirement, left, registry[key], succ in listed, succ in registry, warning))
     out.sort(key=lambda r: (r.retirement.retires_on, r.retirement.provider, r.retirement.model_id))
+    past = {r.retirement.key: r for r in out if r.days_left <= 0}
+    if past:
+        probes = ModelProbe.objects.filter(purpose=ModelProbe.Purpose.RETIREMENT, at__lte=as_of,
+                                           at__gte=as_of - timedelta(days=days),
+                                           provider__in=sorted({p for p, _ in past}),
+                                           model_id__in=sorted({m for _, m in past}))
+        for probe in probes.order_by("at"):
+            if (found := past.get((probe.provider, probe.model_id))) is not None:
+                found.probe = probe
     return out
 
 
