@@ -9,10 +9,13 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
+from django.utils import timezone as dj_timezone
 
 from lifecycle.models import BenchmarkResult, ModelProbe
 from operator_app.models import Decision
 from operator_app.recovery import recheck_run
+from operator_app.report import health_report_build, health_report_render
 from operator_app.tasks import recheck_models
 from registry.models import AuditLog, RegisteredModel
 from registry.services import Actor, registry_add, registry_disable, registry_recheck_defer
@@ -299,3 +302,30 @@ def test_the_beat_task_runs_the_same_service_and_never_stores_a_key(fake):
     stored = json.dumps([list(ModelProbe.objects.values()), list(Decision.objects.values("evidence", "reasoning")),
                          list(AuditLog.objects.values("reason", "after"))], default=str)
     assert KEYS["deepinfra"] not in stored
+
+
+def test_the_report_and_the_admin_show_what_came_back(fake, admin_client):
+    disabled("deepinfra", LLAMA)
+    fake.script("deepinfra", LLAMA, OK)
+    candidate("together", QWEN)
+    fake.script("together", QWEN, OK)
+    candidate("anthropic", "claude-9")
+    fake.script("anthropic", "claude-9", anthropic_not_found("claude-9"))
+    recheck_run(as_of=AS_OF)
+    recheck_run(as_of=AS_OF + 2 * H)
+    enable = AuditLog.objects.get(action="enable")
+    waiting = Decision.objects.get(model_id=QWEN, status="pending")
+    context = health_report_build(as_of=dj_timezone.now() + timedelta(minutes=1), days=1)
+    text = health_report_render(context=context).text
+    recovered = text.split("== RECOVERED (1 enabled again, 0 waiting) ==")[1].split("== ADMISSIONS")[0]
+    assert f"- deepinfra/{LLAMA} enabled again by the operator (unattended) at" in recovered
+    assert "(disabled 2026-11-21 08:00 for billing)" in recovered
+    assert f"revert:  python manage.py revert_change {enable.pk}" in recovered
+    admissions = text.split("== ADMISSIONS (0 admitted, 1 rejected, 1 waiting) ==")[1].split("== RETIRING SOON")[0]
+    assert f"- together/{QWEN}: Candidate together/{QWEN} answered 2 probes" in admissions
+    assert f"approve: python manage.py approve_decision {waiting.pk}" in admissions
+    assert "- anthropic/claude-9 rejected at" in admissions and "2 definitive refusals" in admissions
+    html = health_report_render(context=context).html
+    assert 'id="recovered"' in html and 'id="admissions"' in html and 'id="retiring"' in html
+    page = admin_client.get(reverse("admin:operator_app_decision_change", args=[waiting.pk])).content.decode()
+    assert "<th>Probes</th>" in page and "<th>Discovered</th>" in page and f"acme/{QWEN}" in page
