@@ -39,7 +39,7 @@ from operator_app.answers import AnswerCache, llm_budget_left
 from operator_app.llm import OperatorLLM, llm_cost
 from operator_app.locking import operator_lock
 from operator_app.models import OperatorRun
-from operator_app.persist import decisions_persist
+from operator_app.persist import PASS_ACTIONS, decisions_persist
 from operator_app.proposals import Proposal
 from operator_app.renames import successor_find
 from operator_app.services import decision_mirror_doc, decisions_auto_execute, decisions_resume, model_status_mirror
@@ -495,4 +495,4 @@ def _run_stages(report: RunReport, *, snapset, providers, model_keys, progress, 
                     proposal.executed = outcome.executed
                     proposal.execution_message = outcome.message
         settled = [p.key for p in report.proposals if p.action == Action.IGNORE]
-        model_status_mirror(decisions=list(persisted.by_key.values()), settled=settled)
+        model_status_mirror(decisions=list(persisted.by_key.values()), settled=settled, settled_actions=PASS_ACTIONS)

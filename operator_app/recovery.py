@@ -491,7 +491,7 @@ def _decide(report: RecheckReport, states: dict, *, asked: set, as_of: datetime)
             proposal.executed, proposal.execution_message = outcome.executed, outcome.message
         report.executed.append(outcome)
     model_status_mirror(decisions=list(persisted.by_key.values()),
-                        settled=[p.key for p in proposals if p.action == Action.IGNORE])
+                        settled=[p.key for p in proposals if p.action == Action.IGNORE], settled_actions=RECHECK_ACTIONS)
 
 
 def _stale_enables(*, exclude: set) -> list[Proposal]:

@@ -12,7 +12,8 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
 
-from lifecycle.models import BenchmarkResult, ModelProbe
+from lifecycle.models import BenchmarkResult, ModelProbe, ModelStatus
+from operator_app.engine import operator_run
 from operator_app.models import Decision
 from operator_app.recovery import recheck_run
 from operator_app.report import health_report_build, health_report_render
@@ -329,3 +330,20 @@ def test_the_report_and_the_admin_show_what_came_back(fake, admin_client):
     assert 'id="recovered"' in html and 'id="admissions"' in html and 'id="retiring"' in html
     page = admin_client.get(reverse("admin:operator_app_decision_change", args=[waiting.pk])).content.decode()
     assert "<th>Probes</th>" in page and "<th>Discovered</th>" in page and f"acme/{QWEN}" in page
+
+
+def test_an_operator_pass_leaves_a_recheck_s_pending_enable_alone(fake):
+    RegisteredModel.objects.create(provider="anthropic", model_id="claude-sonnet-4-5")
+    for hours in range(-6, 5):  # the runner is writing: passes decide
+        BenchmarkResult.objects.create(provider="anthropic", model_name="claude-sonnet-4-5", run_ts=AS_OF + hours * H)
+    disabled("anthropic", "claude-opus-4-1", cls="auth", by=Actor.system("alice"))
+    fake.script("anthropic", "claude-opus-4-1", OK)
+    operator_run(as_of=AS_OF - H, use_llm=False)  # model_status rows exist from here on
+    recheck_run(as_of=AS_OF)
+    decision = Decision.objects.get(action="enable")
+    status = ModelStatus.objects.get(model_id="claude-opus-4-1")
+    assert status.operator_decision["action"] == "enable" and status.operator_decision["status"] == "pending"
+    # the pass says "ignore" about a disabled model: that answers nothing about bringing it back
+    operator_run(as_of=AS_OF + 3 * H, use_llm=False)
+    assert Decision.objects.get(pk=decision.pk).status == "pending"
+    assert ModelStatus.objects.get(model_id="claude-opus-4-1").operator_decision["action"] == "enable"
