@@ -251,6 +251,8 @@ def retirements_from_listing(*, provider: str, entries, as_of: datetime, complet
     a partial one may have cut the field)."""
     found, undated = [], []
     for model_id, raw in entries:
+        if not raw:
+            continue  # a saved listing without the provider's entry (a file): it says nothing either way
         day, successor = listing_retirement(raw)
         if day is None:
             undated.append(model_id)

@@ -193,3 +193,24 @@ def test_a_replayed_file_past_its_date_decides_the_same(tmp_path):
     call_command("run_operator", "--snapshots", str(path), "--dry-run", "--format", "json", "--no-llm", stdout=out,
                  stderr=StringIO())
     assert json.loads(out.getvalue())[0]["action"] == "monitor"
+
+
+def test_a_listing_file_without_the_providers_fields_keeps_the_dates_an_api_listing_gave(tmp_path, settings):
+    RegisteredModel.objects.create(provider="mistral", model_id="mistral-large-2402")
+    retires = (AS_OF + 12 * D).date()
+    with LocalServer() as server:
+        settings.PROVIDERS = {"mistral": {"api_key": "ms-secret", "base_url": server.url("/mistral/v1")}}
+        server.route("/mistral/v1/models", Reply(200, {"object": "list", "data": [
+            {"id": "mistral-large-2402", "object": "model", "deprecation": f"{retires}"}]}))
+        provider_catalogs_sync(as_of=AS_OF - 2 * H, providers=["mistral"], http_options=FAST_HTTP)
+        # the API stops announcing it: the date goes
+        server.route("/mistral/v1/models", Reply(200, {"object": "list", "data": [
+            {"id": "mistral-large-2402", "object": "model"}]}))
+        path = tmp_path / "catalogs.json"
+        path.write_text(json.dumps({"format": "llmops-provider-catalogs/1", "as_of": "2026-11-25T07:00:00Z",
+                                    "providers": {"mistral": {"complete": True, "models": [
+                                        {"model_id": "mistral-large-2402"}]}}}))
+        provider_catalogs_sync(as_of=AS_OF - H, file=str(path))
+        assert ModelRetirement.objects.get().retires_on == retires  # a file carries no such field: kept
+        provider_catalogs_sync(as_of=AS_OF, providers=["mistral"], http_options=FAST_HTTP)
+    assert not ModelRetirement.objects.exists()
