@@ -263,8 +263,12 @@ def retirements_from_listing(*, provider: str, entries, as_of: datetime, complet
                       "note": note})
     written = retirements_store(source=ModelRetirement.Source.LISTING, entries=found, as_of=as_of)
     if complete and undated:
-        ModelRetirement.objects.filter(source=ModelRetirement.Source.LISTING, provider=provider,
-                                       model_id__in=sorted(undated)).delete()
+        undated = set(undated)
+        stale = [pk for pk, model_id in ModelRetirement.objects.filter(
+            source=ModelRetirement.Source.LISTING, provider=provider).values_list("pk", "model_id")
+            if model_id in undated]
+        if stale:
+            ModelRetirement.objects.filter(pk__in=stale).delete()
     return written
 
 

@@ -146,8 +146,8 @@ def probe_history(*, keys, since: datetime, as_of: datetime) -> dict[tuple[str, 
     wanted = {tuple(k) for k in keys}
     if not wanted:
         return {}
-    qs = ModelProbe.objects.filter(provider__in=sorted({p for p, _ in wanted}),
-                                   model_id__in=sorted({m for _, m in wanted}), at__gte=since, at__lte=as_of)
+    # By provider and time only: probes are few (capped per run), models asked about may be thousands.
+    qs = ModelProbe.objects.filter(provider__in=sorted({p for p, _ in wanted}), at__gte=since, at__lte=as_of)
     history: dict[tuple[str, str], list[ModelProbe]] = {}
     for probe in qs.order_by("at"):
         if (probe.provider, probe.model_id) in wanted:

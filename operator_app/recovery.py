@@ -145,8 +145,9 @@ def _states(rows, *, as_of: datetime) -> dict[tuple[str, str], ModelState]:
         start = state.row.disabled_at
         state.probes = [p for p in history.get(key, []) if start is None or p.at >= start]
     providers = sorted({p for p, _ in states})
+    # By provider only: one row per disable or add, and the disabled models may be thousands.
     audits = AuditLog.objects.filter(action__in=["disable", "add"], status=AuditLog.Status.APPLIED,
-                                     provider__in=providers, model_id__in=sorted({m for _, m in states}))
+                                     provider__in=providers)
     for audit in audits.order_by("at").only("provider", "model_id", "action", "actor_type", "after"):
         state = states.get((audit.provider, audit.model_id))
         if state is None:

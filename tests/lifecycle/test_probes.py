@@ -13,6 +13,7 @@ from lifecycle.probes import (
     probes_run,
     probes_select,
 )
+from llmops.lib.optional import missing_sdk
 from tests.discovery.local_server import Reply
 from tests.lifecycle.fake_provider import (
     KEYS,
@@ -140,3 +141,10 @@ def test_caps_take_a_humans_request_first_then_the_oldest_due():
     assert [t.model_id for t in waiting] == ["new-1", "new-2"]
     chosen, waiting = probes_select(targets, max_per_run=10, max_per_provider=2, already={"p": 1})
     assert [t.model_id for t in chosen] == ["asked", "never"]
+
+
+@pytest.mark.skipif(missing_sdk("boto3", "boto3") is None, reason="boto3 is installed here: Bedrock would be probed")
+def test_bedrock_without_its_sdk_is_skipped_saying_what_to_install():
+    with pytest.raises(ProbeNotConfigured, match=r"bedrock: not probed — the boto3 SDK is not installed "
+                                                  r"\(pip install boto3\)"):
+        prober_for("bedrock")
