@@ -184,13 +184,15 @@ class ModelProbe(Document):
     class Purpose(models.TextChoices):
         RECHECK = "recheck", "Recheck of a disabled model"
         ADMISSION = "admission", "Admission of a candidate"
+        # Due early: another model of its provider answers again after a billing or credentials incident.
+        PROVIDER_RECOVERED = "provider_recovered", "Its provider answers again"
         RETIREMENT = "retirement", "Past its announced retirement"
         MANUAL = "manual", "Asked for by a human"
 
     provider = models.CharField(max_length=64)
     model_id = models.CharField(max_length=255)
     at = models.DateTimeField(default=timezone.now)
-    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    purpose = models.CharField(max_length=24, choices=Purpose.choices)
     ok = models.BooleanField(default=False)
     http_status = models.IntegerField(null=True, blank=True)
     # lifecycle.taxonomy's class of a failed probe ("" when it succeeded).

@@ -9,7 +9,8 @@ lock and goes in three steps:
    A model whose provider recovered from a billing or credential incident (another of its models
    succeeds again, in the benchmark or a probe) is due at once. Hard classes are probed only when a
    human asks (`--model P/ID`). Nothing is probed twice within an hour, nor once its evidence is
-   complete (two successful probes an hour apart, the newer within a day).
+   complete (two successful probes an hour apart, the newer within a day); an early probe after a
+   provider's recovery that fails is not repeated (the model's own schedule resumes).
 2. **Probe**, within PROBE_MAX_PER_RUN / PROBE_MAX_PER_PROVIDER, oldest due first
    (lifecycle.probes); a provider that recovered has its other models probed in a second round.
 3. **Decide** from each model's probes since it was disabled — only conclusive ones count (a 429, a
@@ -178,12 +179,16 @@ def _incidents(rows) -> set[tuple[str, str]]:
 
 def _provider_recovered(state: ModelState, *, incidents, last_success: dict) -> datetime | None:
     """When the provider succeeded again after the incident this model was disabled in, if it has since
-    the model was disabled and last looked at."""
+    the model was disabled and last looked at. An early probe that failed is not repeated on the next
+    success of another model (it is this model's own trouble, then): its schedule resumes."""
     row = state.row
     if (row.provider, row.disabled_class) not in incidents:
         return None
+    conclusive = state.conclusive
+    if conclusive and not conclusive[-1].ok and conclusive[-1].purpose == ModelProbe.Purpose.PROVIDER_RECOVERED:
+        return None
     success = last_success.get(row.provider)
-    looked = max(filter(None, [row.disabled_at] + [p.at for p in state.conclusive]), default=None)
+    looked = max(filter(None, [row.disabled_at] + [p.at for p in conclusive]), default=None)
     if success is None or (looked is not None and success <= looked):
         return None
     return success
@@ -204,7 +209,7 @@ def _due(state: ModelState, *, as_of: datetime, incidents, last_success: dict) -
         return ProbeTarget(row.provider, row.model_id, PURPOSE[state.kind], due_at=due_at)
     recovered = _provider_recovered(state, incidents=incidents, last_success=last_success)
     if recovered is not None:
-        return ProbeTarget(row.provider, row.model_id, PURPOSE[state.kind], due_at=recovered)
+        return ProbeTarget(row.provider, row.model_id, ModelProbe.Purpose.PROVIDER_RECOVERED, due_at=recovered)
     return None
 
 

@@ -249,10 +249,17 @@ def test_a_providers_recovery_after_a_billing_incident_makes_its_disabled_models
     RegisteredModel.objects.create(provider="together", model_id="healthy")
     BenchmarkResult.objects.create(provider="together", model_name="healthy", run_ts=AS_OF - H)
 
+    fake.script("deepinfra", QWEN, billing())  # this one has trouble of its own
     report = recheck_run(as_of=AS_OF)
     # LLAMA was due; its success shows the account works again: the other two follow in the same run
     assert probed(report) == sorted(f"deepinfra/{m}" for m in (LLAMA, QWEN, "deepseek-ai/DeepSeek-V3"))
-    assert Decision.objects.filter(action="enable", status="pending").count() == 3
+    assert {t.model_id: t.purpose for t, _ in report.probed} == {
+        LLAMA: "recheck", QWEN: "provider_recovered", "deepseek-ai/DeepSeek-V3": "provider_recovered"}
+    assert Decision.objects.filter(action="enable", status="pending").count() == 2
+    assert row("deepinfra", QWEN).recheck_after == AS_OF + 20 * D  # an early probe leaves its schedule as it was
+    # the second run: LLAMA answers again, but QWEN's early probe failed: it waits for its own schedule
+    second = recheck_run(as_of=AS_OF + 2 * H)
+    assert probed(second) == sorted([f"deepinfra/{LLAMA}", "deepinfra/deepseek-ai/DeepSeek-V3"])
 
 
 def test_the_command_probes_a_hard_class_model_only_when_a_human_asks(fake):
