@@ -343,11 +343,11 @@ def _targets(states, *, asked, as_of, providers, model_keys) -> list[ProbeTarget
 
 # --- deciding ----------------------------------------------------------------------------------------
 
-def _snapshot(row: RegisteredModel) -> ModelSnapshot:
+def _snapshot(provider: str, model_id: str, *, disabled_at: datetime | None = None) -> ModelSnapshot:
     # A disabled model is not benchmarked: its "streak" is its disabled episode, which is what
     # a human verdict about bringing it back was given on (operator_app.verdicts).
-    return ModelSnapshot(provider=row.provider, model_id=row.model_id, window_hours=1, runs=0, successes=0,
-                         last_success_at=None, enabled=False, streak_started_at=row.disabled_at)
+    return ModelSnapshot(provider=provider, model_id=model_id, window_hours=1, runs=0, successes=0,
+                         last_success_at=None, enabled=False, streak_started_at=disabled_at)
 
 
 def _probe_doc(probe: ModelProbe) -> dict:
@@ -391,7 +391,8 @@ def _enable_proposal(state: ModelState, *, as_of: datetime) -> Proposal:
                      f"disabled{since} for {row.disabled_class or 'no class'} by {by}. Enabling it puts it back "
                      "in the benchmark.")
     return Proposal(
-        snapshot=_snapshot(row), action=Action.ENABLE, confidence=0.95 if spaced else 0.7,
+        snapshot=_snapshot(row.provider, row.model_id, disabled_at=row.disabled_at), action=Action.ENABLE,
+        confidence=0.95 if spaced else 0.7,
         reasoning=reasoning, suggested_by="probes", error_class=row.disabled_class or "manual",
         lifecycle_status="disabled", situation_key=f"{state.kind}:{row.provider}/{row.model_id}",
         evidence=_evidence(state, as_of=as_of), evidence_basis={"kind": state.kind, "successes": min(len(oks), 2),
@@ -401,7 +402,7 @@ def _enable_proposal(state: ModelState, *, as_of: datetime) -> Proposal:
 
 def _settled(state: ModelState) -> Proposal:
     """Nothing to enable now (its latest answer is a failure): any pending enable of it is stale."""
-    return Proposal(snapshot=_snapshot(state.row), action=Action.IGNORE, confidence=1.0,
+    return Proposal(snapshot=_snapshot(state.row.provider, state.row.model_id), action=Action.IGNORE, confidence=1.0,
                     reasoning="its latest probe failed", suggested_by="probes", error_class=state.row.disabled_class)
 
 
@@ -509,7 +510,5 @@ def _stale_enables(*, exclude: set) -> list[Proposal]:
     disabled = {row.key for row in RegisteredModel.objects.filter(
         enabled=False, provider__in=sorted({p for p, _ in pending}),
         model_id__in=sorted({m for _, m in pending})).only("provider", "model_id")}
-    return [Proposal(snapshot=ModelSnapshot(provider=p, model_id=m, window_hours=1, runs=0, successes=0,
-                                            last_success_at=None), action=Action.IGNORE, confidence=1.0,
-                     reasoning="enabled again (or gone)", suggested_by="probes", error_class="")
-            for p, m in sorted(pending - disabled)]
+    return [Proposal(snapshot=_snapshot(p, m), action=Action.IGNORE, confidence=1.0, reasoning="enabled again (or gone)",
+                     suggested_by="probes", error_class="") for p, m in sorted(pending - disabled)]
