@@ -354,3 +354,14 @@ def test_an_operator_pass_leaves_a_recheck_s_pending_enable_alone(fake):
     operator_run(as_of=AS_OF + 3 * H, use_llm=False)
     assert Decision.objects.get(pk=decision.pk).status == "pending"
     assert ModelStatus.objects.get(model_id="claude-opus-4-1").operator_decision["action"] == "enable"
+
+
+def test_a_rejected_enable_stands_on_the_next_runs(fake):
+    disabled("deepinfra", LLAMA, by=Actor.system("alice"))
+    fake.script("deepinfra", LLAMA, OK)
+    recheck_run(as_of=AS_OF)
+    decision = Decision.objects.get(action="enable")
+    call_command("reject_decision", decision.pk, "--reason", "the invoice is disputed", stdout=StringIO())
+    again = recheck_run(as_of=AS_OF + 2 * H)
+    assert [p.held_by.kind for p in again.proposals if p.held_by] == ["rejected"]
+    assert Decision.objects.filter(action="enable").count() == 1 and not row("deepinfra", LLAMA).enabled
