@@ -120,8 +120,11 @@ class _HttpProber(Prober):
             # Some routers answer 200 with an error object (OpenRouter, for an upstream failure).
             error = data["error"]
             code = error.get("code") if isinstance(error.get("code"), int) else None
-            return ProbeAnswer(False, code, _clean(str(error.get("message") or error), self.api_key),
-                               latency_ms=latency)
+            answer = ProbeAnswer(False, code, _clean(str(error.get("message") or error), self.api_key),
+                                 latency_ms=latency)
+            if answer.error_class == ErrorClass.UNKNOWN:
+                answer.error_class = ErrorClass.TRANSIENT  # an error we cannot read says nothing about the model
+            return answer
         if not answered(data):
             return ProbeAnswer(False, response.status, _clean(f"HTTP {response.status} but not an answer: "
                                                               f"{response.content[:200]!r}", self.api_key),

@@ -78,6 +78,10 @@ def test_it_speaks_anthropics_messages_api(fake):
     (rate_limited(), "rate_limit", False, False),
     (overloaded(), "transient", False, False),
     (Reply(200, "<html>captive portal</html>", headers={"content-type": "text/html"}), "transient", False, False),
+    # a router's 200 carrying an error object: read like the status it names, or as no answer at all
+    (Reply(200, {"error": {"code": 429, "message": "upstream rate limited"}}), "rate_limit", False, False),
+    (Reply(200, {"error": {"message": "upstream hiccup"}}), "transient", False, False),
+    (Reply(200, {"error": {"code": 404, "message": "No endpoints found for m"}}), "hard_model", True, True),
 ])
 def test_it_classifies_answers_by_the_taxonomy_and_only_model_errors_refuse(fake, reply, error_class, conclusive,
                                                                           refused):
