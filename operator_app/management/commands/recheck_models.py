@@ -4,17 +4,11 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from llmops.lib.cli import model_key
 from llmops.lib.progress import Progress
 from operator_app.locking import LockBusy
 from operator_app.recovery import RecheckError, recheck_run
 from operator_app.summary import recheck_json, recheck_text
-
-
-def _model_key(value: str) -> tuple[str, str]:
-    provider, sep, model_id = value.partition("/")
-    if not sep or not provider or not model_id:
-        raise CommandError(f"--model expects provider/model_id, got {value!r}")
-    return provider, model_id
 
 
 class Command(BaseCommand):
@@ -32,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=("text", "json"), default="text")
 
     def handle(self, *args, **opts):
-        model_keys = [_model_key(m) for m in opts["model"]]
+        model_keys = [model_key(m, option="--model") for m in opts["model"]]
         bar = Progress("probing", stream=self.stderr._out)
         try:
             report = recheck_run(providers=opts["provider"] or None, model_keys=model_keys or None,
