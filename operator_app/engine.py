@@ -46,7 +46,7 @@ from operator_app.services import decision_mirror_doc, decisions_auto_execute, d
 from operator_app.silence import runner_silence_hold
 from operator_app.situations import Situation, model_facts, model_samples, situations_build
 from operator_app.triage import model_error_class, streak_classes, triage_model
-from operator_app.verdicts import human_verdicts, policy_after_verdicts, proposal_signature, verdict_check
+from operator_app.verdicts import human_verdicts, proposal_check, proposal_hear
 from registry.selectors import registry_states, unattended_holds
 from registry.vocabulary import Action, ErrorClass
 
@@ -329,19 +329,14 @@ def _verdicts_hear(proposal: Proposal, *, item, situation, verdicts, holds, as_o
     """Human verdicts can only hold a change back (operator_app.verdicts). A rename a human declined on
     this evidence falls back to the action the model had, heard on its own verdicts, never unattended."""
     kind = situation.kind if situation is not None else ""
-    check = verdict_check(provider=proposal.provider, model_id=proposal.model_id, action=proposal.action,
-                          signature=proposal_signature(proposal, situation_kind=kind), verdicts=verdicts, as_of=as_of)
+    check = proposal_check(proposal, situation_kind=kind, verdicts=verdicts, as_of=as_of)
     if check.held_by is not None and proposal.action == Action.RENAME and proposal.base_action:
         proposal.declined_rename = check.held_by
         proposal.action, proposal.suggested_model_id, proposal.successor = proposal.base_action, None, None
         item = _policy_input(proposal, snapset=snapset, problems=problems, as_of=as_of)
         proposal.policy = policy_mod.policy_check(item=item, as_of=as_of)
-        check = verdict_check(provider=proposal.provider, model_id=proposal.model_id, action=proposal.action,
-                              signature=proposal_signature(proposal, situation_kind=kind), verdicts=verdicts,
-                              as_of=as_of)
-    proposal.held_by, proposal.reopened_by = check.held_by, check.reopened_by
-    proposal.policy = policy_after_verdicts(policy=proposal.policy, check=check, hold=holds.get(proposal.key),
-                                            action=proposal.action)
+        check = proposal_check(proposal, situation_kind=kind, verdicts=verdicts, as_of=as_of)
+    proposal_hear(proposal, check=check, holds=holds)
     if proposal.declined_rename is not None and proposal.policy.auto_execute:
         # A human who declined the rename has not said what should happen instead: they decide.
         proposal.policy = policy_mod.PolicyVerdict(False, f"the rename was declined ({proposal.declined_rename.text})"

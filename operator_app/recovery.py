@@ -50,7 +50,7 @@ from operator_app.models import Decision
 from operator_app.persist import RECHECK_ACTIONS, decisions_persist
 from operator_app.proposals import Proposal
 from operator_app.services import decisions_auto_execute, model_status_mirror
-from operator_app.verdicts import human_verdicts, policy_after_verdicts, proposal_signature, verdict_check
+from operator_app.verdicts import human_verdicts, proposal_check, proposal_hear
 from registry.models import AuditLog, RegisteredModel
 from registry.selectors import unattended_holds
 from registry.services import Actor, ChangeError, registry_candidate_reject, registry_recheck_defer
@@ -474,13 +474,8 @@ def _decide(report: RecheckReport, states: dict, *, asked: set, as_of: datetime)
         seen = {p.provider for p in enables}
         verdicts, holds = human_verdicts(providers=seen), unattended_holds(providers=seen)
         for proposal in enables:
-            kind = states[proposal.key].kind
-            check = verdict_check(provider=proposal.provider, model_id=proposal.model_id, action=Action.ENABLE,
-                                  signature=proposal_signature(proposal, situation_kind=kind), verdicts=verdicts,
-                                  as_of=as_of)
-            proposal.held_by, proposal.reopened_by = check.held_by, check.reopened_by
-            proposal.policy = policy_after_verdicts(policy=proposal.policy, check=check, hold=holds.get(proposal.key),
-                                                    action=Action.ENABLE)
+            check = proposal_check(proposal, situation_kind=states[proposal.key].kind, verdicts=verdicts, as_of=as_of)
+            proposal_hear(proposal, check=check, holds=holds)
         policy_mod.policy_apply_caps(candidates=[(items[p.key], p.policy) for p in enables])
     report.proposals = proposals
     if not proposals:
