@@ -35,10 +35,11 @@ secantus: $(SECANTUS_STAMP)
 
 demo: $(STAMP)
 	$(MANAGE) migrate --noinput -v0
-	$(MANAGE) seed_demo --admin
+	$(MANAGE) seed_demo --admin --lifecycle
 	$(MANAGE) run_operator --no-llm
 	$(MANAGE) fetch_openrouter --file $(DEMO_CATALOG)
 	$(MANAGE) match_catalog --no-llm
+	$(MANAGE) recheck_models
 	@$(MANAGE) demo_summary
 
 test: test-sqlite test-postgres

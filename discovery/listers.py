@@ -11,13 +11,13 @@ A listing with no model at all is a failure, never "every model is gone".
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, field
 
 from django.conf import settings
 
 from discovery.catalog_files import provider_model_problem
 from llmops.lib import http
+from llmops.lib.optional import missing_sdk
 
 OPENAI_COMPATIBLE = ("openai", "groq", "together", "fireworks", "cerebras", "deepinfra", "mistral", "deepseek", "xai")
 ANTHROPIC_VERSION = "2023-06-01"
@@ -142,9 +142,8 @@ class AnthropicLister(Lister):
 
 
 def _require_module(provider: str, module: str, package: str):
-    if importlib.util.find_spec(module.split(".")[0]) is None or importlib.util.find_spec(module) is None:
-        raise ListerNotConfigured(f"{provider}: not configured — the {package} SDK is not installed "
-                                  f"(pip install {package}); use --file with a saved listing instead")
+    if why := missing_sdk(module, package):
+        raise ListerNotConfigured(f"{provider}: not configured — {why}; use --file with a saved listing instead")
 
 
 class BedrockLister(Lister):

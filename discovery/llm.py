@@ -4,8 +4,9 @@ Two uses, both constrained so the model cannot invent an ID:
 - `llm_choose`: for providers WITH a listing, the model picks one of the candidate IDs
   we offer (all taken from the provider's catalog) or none; anything else is discarded.
 - `llm_guess_and_probe`: for providers WITHOUT a listing (the seed's feedback loop), the
-  model guesses an ID, a cheap probe of the provider API checks it, a 404 goes back to
-  the model with the error for another guess, and only a probe-verified ID survives.
+  model guesses an ID, a probe of the provider API checks it (the lifecycle's probe: one
+  minimal real request, classified by the taxonomy), a refusal (404/400 model error) goes back
+  to the model with the error for another guess, and only a probe-verified ID survives.
 Batches use structured output (response_format json_schema) through the openai SDK.
 """
 
@@ -18,8 +19,9 @@ from typing import Callable
 
 from django.conf import settings
 
-from llmops.lib import http
+from lifecycle.probes import ProbeAnswer, ProbeNotConfigured, probe_ask
 from llmops.lib.text import sanitize_text
+from registry.vocabulary import ErrorClass
 
 logger = logging.getLogger(__name__)
 
@@ -166,36 +168,6 @@ def llm_choose(*, items: list[Ambiguous], client, model: str | None = None, batc
 # --- providers without a listing: guess, probe, feed back ---------------------------------------
 
 @dataclass
-class ProbeResult:
-    ok: bool
-    status: int | None = None
-    error: str = ""
-
-    @property
-    def not_found(self) -> bool:
-        return self.status in (400, 404)
-
-
-def http_probe(provider: str, model_id: str) -> ProbeResult:
-    """A cheap existence check: GET {base_url}/models/{id} (no tokens spent)."""
-    cfg = settings.PROVIDERS.get(provider) or {}
-    if not cfg.get("api_key"):
-        return ProbeResult(False, None, f"{provider}: no API key")
-    if provider == "anthropic":
-        headers = {"x-api-key": cfg["api_key"], "anthropic-version": "2023-06-01"}
-    else:
-        headers = {"Authorization": f"Bearer {cfg['api_key']}"}
-    try:
-        http.http_request("GET", f"{cfg['base_url'].rstrip('/')}/models/{model_id}", headers=headers, retries=1)
-    except http.HttpStatusError as exc:
-        # The body goes back to the LLM: provider text is untrusted, so redacted and capped.
-        return ProbeResult(False, exc.status, f"HTTP {exc.status}: {sanitize_text(exc.body, MAX_ERROR_CHARS)}")
-    except http.HttpError as exc:
-        return ProbeResult(False, None, sanitize_text(str(exc), MAX_ERROR_CHARS))
-    return ProbeResult(True, 200)
-
-
-@dataclass
 class GuessItem:
     openrouter_id: str
     name: str
@@ -204,14 +176,15 @@ class GuessItem:
     tried: list[tuple[str, str]] = field(default_factory=list)  # (model_id, error)
 
 
-def llm_guess_and_probe(*, items: list[GuessItem], client, prober: Callable[[str, str], ProbeResult] = http_probe,
+def llm_guess_and_probe(*, items: list[GuessItem], client, prober: Callable[[str, str], ProbeAnswer] = probe_ask,
                         max_attempts: int | None = None, model: str | None = None,
                         batch_size: int | None = None) -> LlmOutcome:
     """Guess IDs for providers without a listing; keep only probe-verified ones.
 
-    Each round asks about every pending item in batches; a guess that 404s goes back with
-    the error; after `max_attempts` rounds the rest give up. Errors other than not-found
-    (auth, 5xx, timeouts) stop that item: an unverifiable guess is never a suggestion.
+    Each round asks about every pending item in batches; a guess the provider refuses goes back
+    with the error; after `max_attempts` rounds the rest give up. Any other answer (auth, 5xx,
+    timeouts, a provider we cannot probe) stops that item: an unverifiable guess is never a
+    suggestion.
     """
     model = model or settings.OPERATOR_LLM_MODEL
     max_attempts = max_attempts or settings.DISCOVERY_PROBE_ATTEMPTS
@@ -249,16 +222,20 @@ def llm_guess_and_probe(*, items: list[GuessItem], client, prober: Callable[[str
                     item.tried.append((guess, "repeated a guess that already failed"))
                     continue
                 outcome.probes += 1
-                result = prober(item.provider, guess)
+                try:
+                    result = prober(item.provider, guess)
+                except ProbeNotConfigured as exc:
+                    result = ProbeAnswer(False, None, str(exc), error_class=ErrorClass.UNKNOWN)
                 if result.ok:
                     outcome.picks.append(Pick(key[0], key[1], guess, _confidence(choice.get("confidence")),
                                               str(choice.get("reasoning", ""))[:500], method="llm-probe"))
                     pending.pop(key)
-                elif result.not_found:
-                    item.tried.append((guess, result.error[:MAX_ERROR_CHARS]))
+                elif result.refused:
+                    # Provider text goes back to the LLM: already redacted and capped by the probe.
+                    item.tried.append((guess, f"HTTP {result.status}: {result.message}"[:MAX_ERROR_CHARS]))
                 else:
                     outcome.discarded.append({"openrouter_id": key[0], "provider": key[1], "model_id": guess,
-                                              "why": f"probe inconclusive: {result.error[:MAX_ERROR_CHARS]}"})
+                                              "why": f"probe inconclusive: {result.message[:MAX_ERROR_CHARS]}"})
                     pending.pop(key)
     for key, item in pending.items():
         outcome.discarded.extend({"openrouter_id": key[0], "provider": key[1], "model_id": m, "why": e}

@@ -23,6 +23,7 @@ from discovery import catalog_files, listers, llm, names, selectors
 from discovery.matching import Match, Matcher, MatchResult
 from discovery.models import CatalogFetchRun, MatchStatus, OpenRouterAlias, OpenRouterModel
 from lifecycle.models import ProviderCatalogEntry, ProviderCatalogSync
+from lifecycle.retirements import retirements_from_listing
 from llmops.lib import http
 from llmops.lib.llm import llm_client
 from llmops.lib.text import sanitize_text
@@ -166,6 +167,9 @@ def openrouter_fetch(*, as_of: datetime | None = None, file: str | None = None, 
                 http.http_get_json(url, headers=headers, **(http_options or {})))
         count, new = openrouter_catalog_store(items=read.entries, as_of=as_of)
         openrouter_aliases_store(aliases=read.aliases, as_of=as_of)
+        # OpenRouter's `expiration_date`s go to the retirement calendar (as provider "openrouter").
+        retirements_from_listing(provider="openrouter", entries=[(item["id"], item) for item in read.entries],
+                                 as_of=as_of, complete=not read.skipped)
     except (http.HttpError, catalog_files.CatalogInvalid) as exc:
         skipped = exc.errors if isinstance(exc, catalog_files.CatalogInvalid) else []
         CatalogFetchRun.objects.filter(pk=run.pk).update(
@@ -229,6 +233,9 @@ def _listing_store(sync: ProviderCatalogSync, *, listing: listers.Listing, as_of
             if label and label != existing[mid]:
                 ProviderCatalogEntry.objects.filter(provider=provider, model_id=mid).update(name=label)
     complete = listing.complete and not listing.skipped
+    # Dates the listing announces (Mistral's `deprecation`) go to the retirement calendar.
+    retirements_from_listing(provider=provider, entries=[(mid, m.get("raw") or {}) for mid, m in listed.items()],
+                             as_of=as_of, complete=complete)
     status = ProviderCatalogSync.Status.COMPLETE if complete else ProviderCatalogSync.Status.PARTIAL
     error = listing.error
     if listing.skipped:
@@ -375,12 +382,14 @@ def catalog_match(*, as_of: datetime | None = None, use_llm: bool = True, rematc
         report.llm_discarded += outcome.discarded
         report.errors += outcome.errors
         if probe_providers is None:
-            probe_providers = [p for p, cfg in settings.PROVIDERS.items() if cfg.get("api_key") and p not in catalogs]
+            # OpenRouter is the catalog being matched, not a provider to guess IDs for.
+            probe_providers = [p for p, cfg in settings.PROVIDERS.items()
+                               if cfg.get("api_key") and p not in catalogs and p != "openrouter"]
         guesses = [llm.GuessItem(oid, by_id[oid].name, by_id[oid].hugging_face_id, provider)
                    for oid, r in results.items() if oid not in settled and not r.skipped
                    for provider in probe_providers]
         if guesses:
-            outcome = llm.llm_guess_and_probe(items=guesses, client=client, prober=prober or llm.http_probe)
+            outcome = llm.llm_guess_and_probe(items=guesses, client=client, prober=prober or llm.probe_ask)
             _picks_apply(results, outcome, catalogs)
             report.llm_calls += outcome.calls
             report.llm_picks += len(outcome.picks)

@@ -14,7 +14,8 @@ operator-style decision. The rules, in order of precedence:
   an otherwise healthy provider, is `likely_deprecated` -> disable with high confidence
   (higher when a complete catalog confirms absence; below the auto-execution bar when one
   still lists it, or when the model succeeded within the window and no complete catalog
-  confirms absence); a fresher hard error is watched;
+  confirms absence); a fresher hard error is watched, unless the model is past its announced
+  retirement date (lifecycle.retirements): then it is the retirement, and disabled the same way;
 - a model that never succeeded is watched unless hard evidence says it is gone.
 
 Provider text only ever reaches a decision through its taxonomy class; it is quoted
@@ -29,6 +30,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
+from lifecycle.retirements import EOL_DATE, retirement_passed
 from lifecycle.snapshots import ModelSnapshot, ProviderContext, SnapshotSet, load_snapshot_file
 from lifecycle.taxonomy import annotate_snapset, annotate_snapshot, dominant_class
 from llmops.lib.dates import iso_minutes as _iso
@@ -47,11 +49,6 @@ FLAPPING_FAILURE_RATIO = 0.5
 # Explicit retirement wording is stronger evidence than a bare "not found".
 _EXPLICIT_RETIREMENT = re.compile(
     r"decommissioned|end of (?:its )?life|retired|no longer (?:supported|available)|has been deprecated", re.I
-)
-_EOL_DATE = re.compile(
-    r"(?:end[- ]of[- ]life|retire\w*|deprecat\w*|sunset|shut ?down)\D{0,40}?"
-    r"((?:\w+ \d{1,2}(?:st|nd|rd|th)?,? \d{4})|\d{4}-\d{2}-\d{2})",
-    re.I,
 )
 
 
@@ -118,7 +115,7 @@ def provider_problem(provider_ctx: ProviderContext | None) -> str | None:
 def _deprecation_note(snapshot: ModelSnapshot) -> str | None:
     if snapshot.warnings:
         text = snapshot.warnings[0].message
-        date = snapshot.deprecation_date or (m.group(1) if (m := _EOL_DATE.search(text)) else None)
+        date = snapshot.deprecation_date or (m.group(1) if (m := EOL_DATE.search(text)) else None)
         note = f"deprecation notice on {snapshot.warnings[0].count} successful runs"
         if date:
             note += f" (end of life {date})"
@@ -197,12 +194,16 @@ def _failing_now(snapshot, ctx, current, as_of) -> Verdict:
         hard_start = min(g.streak_first_at for g in hard)
         hard_age = _hours(as_of - hard_start)
         hard_evidence = "; ".join(_evidence(g, as_of) for g in hard[:2])
-        if hard_age < hard_hours:
+        # Past its announced retirement a hard error is the retirement itself, not a blip: no waiting.
+        retired = retirement_passed(snapshot, as_of)
+        if hard_age < hard_hours and retired is None:
             return Verdict(MONITOR, 0.75, f"Fresh hard error ({hard_age:.0f}h < {hard_hours}h): {hard_evidence}; "
                            f"{since}. Could be a rollout blip or a rename; re-check once the streak reaches "
                            f"{hard_hours}h. {where}.", status, cls)
         confidence = 0.95
         notes = []
+        if retired is not None:
+            notes.append(f"it is past its announced retirement date ({snapshot.deprecation_date})")
         if any(_EXPLICIT_RETIREMENT.search(g.message) for g in hard):
             confidence += 0.01
             notes.append("the provider says it is retired")
@@ -220,7 +221,8 @@ def _failing_now(snapshot, ctx, current, as_of) -> Verdict:
             notes.append(f"but it succeeded {snapshot.successes}x within the {snapshot.window_hours}h window")
         confidence = min(round(confidence, 2), 0.99)
         status = "deprecated" if snapshot.deprecated else "likely_deprecated"
-        return Verdict(DISABLE, confidence, f"Hard model error for {hard_age:.0f}h (>= {hard_hours}h) with no success "
+        age = f"{hard_age:.0f}h (>= {hard_hours}h)" if hard_age >= hard_hours else f"{hard_age:.0f}h, after its retirement"
+        return Verdict(DISABLE, confidence, f"Hard model error for {age} with no success "
                        f"since: {hard_evidence}; {since}. {where} (otherwise healthy)"
                        + (f"; {'; '.join(notes)}" if notes else "") + ".", status, cls)
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from django.conf import settings
 
 from lifecycle import selectors
+from lifecycle.retirements import retirement_calendar, snapshot_retirements_apply
 from lifecycle.snapshots import MAX_WINDOW_HOURS, ErrorGroup, ModelSnapshot, ProviderContext, SnapshotSet
 from lifecycle.taxonomy import annotate_snapshot, dominant_class, normalize_message
 from llmops.lib.text import sanitize_text
@@ -148,7 +149,7 @@ def collect_snapshots(
         if not wanted:
             return SnapshotSet(as_of=as_of, providers={}, models=[])
 
-    steps = 5 + 2 * len(selectors.ERROR_TS_FIELDS)
+    steps = 6 + 2 * len(selectors.ERROR_TS_FIELDS)
     done = 0
 
     def step(name):
@@ -280,8 +281,11 @@ def collect_snapshots(
     contexts = provider_contexts(snapshots, catalog_state)
     if keys is not None:
         snapshots = [s for s in snapshots if s.key in keys]
-    return SnapshotSet(as_of=as_of, providers=contexts, models=snapshots, catalogs=complete,
-                       runner_last_rows=last_rows)
+    snapset = SnapshotSet(as_of=as_of, providers=contexts, models=snapshots, catalogs=complete,
+                          runner_last_rows=last_rows)
+    snapshot_retirements_apply(snapset, retirement_calendar(providers=model_providers) if model_providers else {})
+    step("retirement calendar")
+    return snapset
 
 
 def _ordered(groups: dict) -> list[ErrorGroup]:

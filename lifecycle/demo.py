@@ -4,6 +4,12 @@ Deterministic (fixed seed) and idempotent: the registry is upserted, and the ben
 seed wrote before are replaced, so running it twice leaves the same counts. Error texts are the
 real provider texts from shared/samples/snapshots.
 
+With `lifecycle` (`seed_demo --lifecycle`, what `make demo` runs), two more models show the lifecycle
+closing, from recorded probe results (no provider is called, the demo stays offline): `xai/grok-3`, disabled unattended by the operator five days ago for a billing problem,
+whose two probes since succeeded an hour and more apart (a recheck enables it again, unattended), and
+`together/moonshotai/Kimi-K2-Instruct`, a candidate added from discovery that answered two probes (a
+recheck proposes admitting it, for a human to approve).
+
 It only ever touches rows it wrote itself, recorded in `demo_rows` (DemoRow: table + primary
 key, kept apart so the runner's collections get no field of ours). A database that holds any
 registry model, benchmark result or error, provider catalog entry or sync it did not write is
@@ -19,11 +25,19 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from lifecycle.models import BenchmarkError, BenchmarkResult, DemoRow, ProviderCatalogEntry, ProviderCatalogSync
+from lifecycle.models import (
+    BenchmarkError,
+    BenchmarkResult,
+    DemoRow,
+    ModelProbe,
+    ProviderCatalogEntry,
+    ProviderCatalogSync,
+)
 from registry.models import RegisteredModel
+from registry.services import Actor, registry_add, registry_disable
 
 # What the seed writes, and so what it checks for rows it did not write.
-SEEDED = (RegisteredModel, BenchmarkResult, BenchmarkError, ProviderCatalogEntry, ProviderCatalogSync)
+SEEDED = (RegisteredModel, BenchmarkResult, BenchmarkError, ProviderCatalogEntry, ProviderCatalogSync, ModelProbe)
 CHUNK = 500  # primary keys per `pk__in` (SQLite's bound-variable limit)
 EXAMPLES = 3
 
@@ -54,6 +68,8 @@ OVERLOADED_ANTHROPIC = (
     "'message': 'Overloaded'}}"
 )
 SERVER_ERROR_FIREWORKS = "InternalServerError: Error code: 500 - {'error': {'object': 'error', 'type': 'internal_server_error', 'message': 'server had an error while processing your request'}}"
+BILLING_XAI = ("APIStatusError: Error code: 402 - {'code': 'Your team has either used all available credits or "
+               "reached its monthly spending limit.'}")
 TIMEOUT = "benchmark timed out after 120s"
 BEDROCK_EOL = (
     "ValidationException: An error occurred (ValidationException) when calling the ConverseStream operation: "
@@ -80,7 +96,8 @@ class Scenario:
     provider: str
     model_id: str
     kind: str  # healthy | dead | fresh_404 | decommissioned | eol | rate_limited | billing | auth |
-    #            overloaded | flapping | never | content_filter | capability | deprecation | legacy_dead
+    #            overloaded | flapping | never | content_filter | capability | deprecation | legacy_dead |
+    #            recovering (disabled for billing, probes succeed again) | candidate (from discovery)
     listed: bool = True
 
 
@@ -126,6 +143,16 @@ FLEET: list[Scenario] = [
     Scenario("xai", "grok-4", "healthy"),
     Scenario("xai", "grok-3-mini", "healthy"),
 ]
+# Closing the lifecycle (seed_demo --lifecycle): xai's grok-3 was disabled for billing and answers probes
+# again; together's Kimi K2 is a candidate discovery added, which answered two probes.
+LIFECYCLE_FLEET: list[Scenario] = [
+    Scenario("xai", "grok-3", "recovering"),
+    Scenario("together", "moonshotai/Kimi-K2-Instruct", "candidate"),
+]
+# When the recovering model was disabled, and the recorded probes (hours before as_of, purpose) of the
+# two models whose lifecycle the demo closes.
+RECOVERING_DISABLED = timedelta(days=5)
+RECORDED_PROBES = {"recovering": ((26, "recheck"), (2, "recheck")), "candidate": ((25, "admission"), (3, "admission"))}
 
 # Providers whose catalog the demo lists completely (absence there is evidence).
 COMPLETE_CATALOGS = ("openai", "groq", "anthropic", "bedrock", "fireworks", "together", "deepinfra", "mistral")
@@ -158,6 +185,12 @@ def _outcome(s: Scenario, t: datetime, as_of: datetime, rng: random.Random):
     kind = s.kind
     if kind in ("healthy", "deprecation"):
         return None
+    if kind == "candidate":
+        return "skip"  # never benchmarked: not enabled yet
+    if kind == "recovering":
+        if age < RECOVERING_DISABLED:
+            return "skip"  # disabled since: the runner skips it
+        return (402, BILLING_XAI, False) if age < RECOVERING_DISABLED + timedelta(days=1) else None
     if kind == "dead":
         return (404, NOT_FOUND_OPENAI % s.model_id, False) if age <= timedelta(hours=96) else None
     if kind == "fresh_404":
@@ -197,7 +230,7 @@ def _chunks(ids: list[str]):
 
 
 def _describe(model, row) -> str:
-    if model in (RegisteredModel, ProviderCatalogEntry):
+    if model in (RegisteredModel, ProviderCatalogEntry, ModelProbe):
         return f"{row.provider}/{row.model_id}"
     if model is ProviderCatalogSync:
         return f"{row.provider} ({row.source or 'no source'}, {row.started_at:%Y-%m-%d})"
@@ -238,11 +271,38 @@ def _own(rows, *, now) -> None:
                                 batch_size=CHUNK)
 
 
-def seed_demo(*, as_of: datetime | None = None, seed: int = 42, force: bool = False) -> dict:
-    """Fill the database with the demo fleet. Returns counts of what it wrote.
+def _seed_candidate(s: Scenario, *, as_of: datetime, now: datetime) -> int:
+    """Add the demo's candidate the way discovery does (audited, with its provenance), dated two days back."""
+    if RegisteredModel.objects.filter(provider=s.provider, model_id=s.model_id).exists():
+        return 0
+    registry_add(provider=s.provider, model_id=s.model_id, reason="discovered on OpenRouter as moonshotai/kimi-k2",
+                 actor=Actor.system("seed_demo"), display_name="Kimi K2 Instruct",
+                 provenance={"openrouter_id": "moonshotai/kimi-k2", "method": "normalized-name", "confidence": 0.9})
+    row = RegisteredModel.objects.get(provider=s.provider, model_id=s.model_id)
+    RegisteredModel.objects.filter(pk=row.pk).update(disabled_at=as_of - timedelta(days=2))
+    _own([row], now=now)
+    return 1
+
+
+def _seed_probes(*, fleet, as_of: datetime, now: datetime, owned: list[str]) -> None:
+    """Replace the recorded probes this seed wrote before with fresh ones (no provider is called)."""
+    for chunk in _chunks(owned):
+        ModelProbe.objects.filter(pk__in=chunk).delete()
+        DemoRow.objects.filter(table=ModelProbe._meta.label, row_id__in=chunk).delete()
+    probes = [ModelProbe(provider=s.provider, model_id=s.model_id, at=as_of - timedelta(hours=hours), purpose=purpose,
+                         ok=True, http_status=200, conclusive=True, latency_ms=420 + 10 * hours)
+              for s in fleet for hours, purpose in RECORDED_PROBES.get(s.kind, ())]
+    _own(probes, now=now)
+    ModelProbe.objects.bulk_create(probes)
+
+
+def seed_demo(*, as_of: datetime | None = None, seed: int = 42, force: bool = False, lifecycle: bool = False) -> dict:
+    """Fill the database with the demo fleet (and, with `lifecycle`, LIFECYCLE_FLEET). Returns counts of
+    what it wrote.
 
     Raises DemoRefused on a database holding rows it did not write, unless `force`.
     """
+    fleet = FLEET + (LIFECYCLE_FLEET if lifecycle else [])
     as_of = (as_of or timezone.now()).replace(minute=0, second=0, microsecond=0)
     now = timezone.now()
     owned = {model: _owned(model) for model in SEEDED}
@@ -251,7 +311,11 @@ def seed_demo(*, as_of: datetime | None = None, seed: int = 42, force: bool = Fa
         raise DemoRefused(_refusal(foreign))
     rng = random.Random(seed)
     created_models = 0
-    for s in FLEET:
+    mine_models = set(owned[RegisteredModel])
+    for s in fleet:
+        if s.kind == "candidate":
+            created_models += _seed_candidate(s, as_of=as_of, now=now)
+            continue
         row, created = RegisteredModel.objects.get_or_create(
             provider=s.provider, model_id=s.model_id,
             defaults={"display_name": s.model_id.rsplit("/", 1)[-1], "created_at": as_of - timedelta(days=60)},
@@ -259,6 +323,12 @@ def seed_demo(*, as_of: datetime | None = None, seed: int = 42, force: bool = Fa
         if created:
             _own([row], now=now)
             created_models += 1
+        if s.kind == "recovering" and row.enabled and (created or str(row.pk) in mine_models):
+            # (Again after a demo recheck brought it back: a rerun shows the recovery again.)
+            registry_disable(provider=s.provider, model_id=s.model_id, disabled_class="billing",
+                             reason="demo: xai answered 402 (credits used up) on every run", actor=Actor.operator(),
+                             now=as_of - RECOVERING_DISABLED)
+    _seed_probes(fleet=fleet, as_of=as_of, now=now, owned=owned[ModelProbe])
 
     # Replace the history this seed wrote before (and only that) so a rerun leaves the same counts.
     for model in (BenchmarkResult, BenchmarkError):
@@ -267,7 +337,7 @@ def seed_demo(*, as_of: datetime | None = None, seed: int = 42, force: bool = Fa
             DemoRow.objects.filter(table=model._meta.label, row_id__in=chunk).delete()
 
     results, errors = [], []
-    for s in FLEET:
+    for s in fleet:
         for t in _timeline(as_of):
             outcome = _outcome(s, t, as_of, rng)
             if outcome == "skip":
@@ -293,7 +363,8 @@ def seed_demo(*, as_of: datetime | None = None, seed: int = 42, force: bool = Fa
     mine_entries = set(owned[ProviderCatalogEntry])
     mine_syncs = set(owned[ProviderCatalogSync])
     for provider in COMPLETE_CATALOGS:
-        listed = [s.model_id for s in FLEET if s.provider == provider and s.listed] + CATALOG_ONLY.get(provider, [])
+        listed = list(dict.fromkeys([s.model_id for s in fleet if s.provider == provider and s.listed]
+                                    + CATALOG_ONLY.get(provider, [])))
         existing = dict(ProviderCatalogEntry.objects.filter(provider=provider).values_list("model_id", "pk"))
         new = [ProviderCatalogEntry(provider=provider, model_id=m, name=m, first_seen_at=as_of, last_seen_at=as_of,
                                     raw={"id": m}) for m in listed if m not in existing]
@@ -313,7 +384,7 @@ def seed_demo(*, as_of: datetime | None = None, seed: int = 42, force: bool = Fa
             sync.save(force_insert=True)
     return {
         "as_of": as_of,
-        "models": len(FLEET),
+        "models": len(fleet),
         "models_created": created_models,
         "results": len(results),
         "errors": len(errors),

@@ -175,3 +175,75 @@ class DemoRow(Document):
 
     def __str__(self):
         return f"{self.table} {self.row_id}"
+
+
+class ModelProbe(Document):
+    """One minimal real request to a model (lifecycle.probes): health evidence of our own, recorded with
+    why it was made. Provider text is redacted and capped before it is stored; keys never are."""
+
+    class Purpose(models.TextChoices):
+        RECHECK = "recheck", "Recheck of a disabled model"
+        ADMISSION = "admission", "Admission of a candidate"
+        # Due early: another model of its provider answers again after a billing or credentials incident.
+        PROVIDER_RECOVERED = "provider_recovered", "Its provider answers again"
+        RETIREMENT = "retirement", "Past its announced retirement"
+        MANUAL = "manual", "Asked for by a human"
+
+    provider = models.CharField(max_length=64)
+    model_id = models.CharField(max_length=255)
+    at = models.DateTimeField(default=timezone.now)
+    purpose = models.CharField(max_length=24, choices=Purpose.choices)
+    ok = models.BooleanField(default=False)
+    http_status = models.IntegerField(null=True, blank=True)
+    # lifecycle.taxonomy's class of a failed probe ("" when it succeeded).
+    error_class = models.CharField(max_length=32, blank=True, default="")
+    # False for a probe that says nothing about the model (429, timeout, 5xx, network): it never
+    # counts for or against it.
+    conclusive = models.BooleanField(default=False)
+    latency_ms = models.IntegerField(null=True, blank=True)
+    message = models.TextField(blank=True, default="")
+
+    class Meta:
+        db_table = "model_probes"
+        ordering = ("-at",)
+        indexes = [
+            models.Index(fields=["provider", "model_id", "-at"], name="model_probes_model_at_idx"),
+            models.Index(fields=["-at"], name="model_probes_at_idx"),
+        ]
+
+    def __str__(self):
+        outcome = "ok" if self.ok else f"{self.http_status or 'no status'} {self.error_class}"
+        return f"{self.provider}/{self.model_id} {self.purpose} {outcome} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class ModelRetirement(Document):
+    """A known retirement date of one model, as one source announced it (lifecycle.retirements): the
+    runner's deprecation warnings, a provider listing (Mistral's `deprecation`, OpenRouter's
+    `expiration_date`), or a human in the admin. One row per (model, source), so each keeps its source."""
+
+    class Source(models.TextChoices):
+        WARNING = "warning", "Deprecation warning on successful runs"
+        LISTING = "listing", "Provider listing"
+        ADMIN = "admin", "Set by a human"
+
+    provider = models.CharField(max_length=64)
+    model_id = models.CharField(max_length=255)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    retires_on = models.DateField()
+    successor = models.CharField(max_length=255, blank=True, default="")
+    # Where it was read (the warning's words, the listing's fields), redacted and capped; or the human's note.
+    note = models.TextField(blank=True, default="")
+    set_by = models.CharField(max_length=150, blank=True, default="")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "model_retirements"
+        ordering = ("retires_on", "provider", "model_id")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "model_id", "source"], name="model_retirements_uniq"),
+        ]
+        indexes = [models.Index(fields=["retires_on"], name="model_retirements_on_idx")]
+
+    def __str__(self):
+        return f"{self.provider}/{self.model_id} retires {self.retires_on:%Y-%m-%d} ({self.source})"

@@ -9,13 +9,20 @@ a row is counted exactly once and each read can use that field's index.
 from __future__ import annotations
 
 import operator
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from functools import reduce
 
 from django.db.models import Count, DateTimeField, Max, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from lifecycle.models import BenchmarkError, BenchmarkResult, ModelStatus, ProviderCatalogEntry, ProviderCatalogSync
+from lifecycle.models import (
+    BenchmarkError,
+    BenchmarkResult,
+    ModelProbe,
+    ModelStatus,
+    ProviderCatalogEntry,
+    ProviderCatalogSync,
+)
 
 ERROR_TS_FIELDS = ("ts", "created_at", "timestamp")
 ERROR_GROUP_FIELDS = ("provider", "model_name", "http_status", "message", "error")
@@ -132,3 +139,34 @@ def catalog_listed(*, providers) -> list[tuple[str, str, datetime]]:
 def model_status_by_key(*, providers=None) -> dict[tuple[str, str], ModelStatus]:
     qs = _in_providers(ModelStatus.objects.all(), providers)
     return {(row.provider, row.model_id): row for row in qs.order_by()}
+
+
+def probe_history(*, keys, since: datetime, as_of: datetime) -> dict[tuple[str, str], list[ModelProbe]]:
+    """Every probe of these (provider, model_id) in [since, as_of], oldest first (one read)."""
+    wanted = {tuple(k) for k in keys}
+    if not wanted:
+        return {}
+    # By provider and time only: probes are few (capped per run), models asked about may be thousands.
+    qs = ModelProbe.objects.filter(provider__in=sorted({p for p, _ in wanted}), at__gte=since, at__lte=as_of)
+    history: dict[tuple[str, str], list[ModelProbe]] = {}
+    for probe in qs.order_by("at"):
+        if (probe.provider, probe.model_id) in wanted:
+            history.setdefault((probe.provider, probe.model_id), []).append(probe)
+    return history
+
+
+def provider_last_successes(*, providers, as_of: datetime) -> dict[str, datetime]:
+    """Per provider: its newest success up to `as_of`, a benchmark result or a probe (two grouped reads)."""
+    if not providers:
+        return {}
+    newest: dict[str, datetime] = {}
+    results = BenchmarkResult.objects.filter(provider__in=sorted(providers), run_ts__lte=as_of)
+    probes = ModelProbe.objects.filter(provider__in=sorted(providers), ok=True, at__lte=as_of)
+    for qs, field in ((results, "run_ts"), (probes, "at")):
+        for row in qs.order_by().values("provider").annotate(last=Max(field)):
+            moment = row["last"]
+            if moment is not None and moment.tzinfo is None:  # SQLite aggregates come back naive
+                moment = moment.replace(tzinfo=timezone.utc)
+            if moment is not None and (row["provider"] not in newest or moment > newest[row["provider"]]):
+                newest[row["provider"]] = moment
+    return newest

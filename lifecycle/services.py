@@ -18,6 +18,7 @@ from lifecycle import selectors
 from lifecycle.classifier import Verdict, classify_model, classify_snapset, provider_problem
 from lifecycle.collector import collect_snapshots
 from lifecycle.models import ModelStatus
+from lifecycle.retirements import retirements_from_warnings
 from lifecycle.silence import RunnerSilence, snapset_hold_silent
 from lifecycle.snapshots import ErrorGroup, ModelSnapshot, SnapshotSet, write_snapshot_file
 from lifecycle.taxonomy import annotate_snapset
@@ -145,6 +146,8 @@ def signals_collect(*, as_of: datetime, window_hours: int | None = None, provide
     if export_path is not None:
         report.exported = str(export_path)
     report.written = model_status_write(snapset=snapset, verdicts=verdicts)
+    # The dates deprecation warnings announce outlive the window they were read in.
+    retirements_from_warnings(snapset=snapset, as_of=as_of)
     report.status_counts = Counter(v.lifecycle_status for v in verdicts.values())
     report.action_counts = Counter(v.action for v in verdicts.values())
     report.provider_problems = {

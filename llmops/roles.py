@@ -24,6 +24,8 @@ OPERATOR_PERMISSIONS = (
     "registry.revert_change",         # revert a reversible audited change
     "registry.change_registeredmodel",  # bulk enable / disable through the audited service
     "discovery.change_openroutermodel",  # add matched catalog models as candidates, reject matches
+    "lifecycle.add_modelretirement",  # set a model's retirement date (audited)
+    "lifecycle.change_modelretirement",  # change a date a human set
 )
 
 

@@ -206,6 +206,8 @@ PROVIDER_DEFAULT_BASE_URLS = {
     "mistral": "https://api.mistral.ai/v1",
     "deepseek": "https://api.deepseek.com/v1",
     "xai": "https://api.x.ai/v1",
+    # Probes only (lifecycle/probes.py): OpenRouter's catalog is fetched from OPENROUTER_MODELS_URL.
+    "openrouter": "https://openrouter.ai/api/v1",
 }
 PROVIDERS = {
     name: {
@@ -214,6 +216,15 @@ PROVIDERS = {
     }
     for name, default in PROVIDER_DEFAULT_BASE_URLS.items()
 }
+
+# --- probes: recheck, admission, retirement (lifecycle/probes.py, operator_app/recovery.py) ----
+# One minimal real request per model; a run makes at most this many (oldest due first), and at
+# most PROBE_MAX_PER_PROVIDER to one provider, so a backlog drains over runs at a known cost.
+PROBE_MAX_PER_RUN = cfg.int("PROBE_MAX_PER_RUN", 50, minimum=0)
+PROBE_MAX_PER_PROVIDER = cfg.int("PROBE_MAX_PER_PROVIDER", 10, minimum=0)
+# A candidate with two successful probes becomes an enable decision; true lets it run unattended
+# (within the kill switch, the caps and human verdicts), false leaves it for a human.
+ADMISSION_AUTO_ENABLE = cfg.bool("ADMISSION_AUTO_ENABLE", False)
 
 # --- Celery ------------------------------------------------------------------------
 REDIS_URL = cfg.url("REDIS_URL", "redis://127.0.0.1:6379/0", schemes=("redis", "rediss", "unix"))
@@ -267,6 +278,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "fetch-openrouter": {"task": "discovery.tasks.fetch_openrouter", "schedule": _cron("fetch_openrouter", "10 6 * * *")},
     "match-catalog": {"task": "discovery.tasks.match_catalog", "schedule": _cron("match_catalog", "30 6 * * *")},
+    "recheck-models": {"task": "operator_app.tasks.recheck_models", "schedule": _cron("recheck_models", "40 5 * * *")},
     "send-health-report": {
         "task": "operator_app.tasks.send_health_report",
         "schedule": _cron("send_health_report", "0 8 * * *"),

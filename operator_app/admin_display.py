@@ -60,6 +60,16 @@ def _streak(evidence: dict) -> str:
     return EMPTY
 
 
+def _probes_table(probes) -> SafeString:
+    rows = [(_value(p.get("at")), _value(p.get("purpose")), "ok" if p.get("ok") else "failed", _value(p.get("status")),
+             _value(p.get("class")), "yes" if p.get("conclusive") else "no", _value(p.get("message")))
+            for p in probes if isinstance(p, dict)]
+    body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+                                "<td><code>{}</code></td></tr>", rows)
+    return format_html("<table><tr><th>at</th><th>why</th><th>outcome</th><th>status</th><th>class</th>"
+                       "<th>counts</th><th>message</th></tr>{}</table>", body)
+
+
 def evidence_html(evidence) -> SafeString:
     """The evidence as a reviewer needs it: streak, last success, runs, error samples, the successor of
     a rename, provider context, catalog, the models of the situation."""
@@ -69,11 +79,20 @@ def evidence_html(evidence) -> SafeString:
     samples = next((evidence[k] for k in SAMPLE_KEYS if isinstance(evidence.get(k), list)), [])
     counts = evidence.get("counts") if isinstance(evidence.get("counts"), dict) else {
         k: facts[k] for k in ("runs", "successes", "failures", "window_hours") if k in facts}
-    parts = [
-        format_html("<tr><th>Failure streak</th><td>{}</td></tr>", _streak(evidence)),
-        format_html("<tr><th>Last success</th><td>{}</td></tr>",
-                    _value(facts.get("last_success_at")) if "last_success_at" in facts else EMPTY),
-    ]
+    if isinstance(evidence.get("probes"), list):
+        # An enable (operator_app.recovery): the model's disabled episode and what the probes said.
+        disabled = {k: facts.get(k) for k in ("disabled_at", "disabled_class", "disabled_by", "disabled_unattended",
+                                              "recheck_after") if k in facts}
+        parts = [format_html("<tr><th>Disabled</th><td>{}</td></tr>", key_values(disabled)),
+                 format_html("<tr><th>Probes</th><td>{}</td></tr>", _probes_table(evidence["probes"]))]
+        if isinstance(evidence.get("provenance"), dict):
+            parts.append(format_html("<tr><th>Discovered</th><td>{}</td></tr>", key_values(evidence["provenance"])))
+    else:
+        parts = [
+            format_html("<tr><th>Failure streak</th><td>{}</td></tr>", _streak(evidence)),
+            format_html("<tr><th>Last success</th><td>{}</td></tr>",
+                        _value(facts.get("last_success_at")) if "last_success_at" in facts else EMPTY),
+        ]
     if counts:
         parts.append(format_html("<tr><th>Runs in window</th><td>{}</td></tr>", key_values(counts)))
     parts.append(format_html("<tr><th>Error samples</th><td>{}</td></tr>", samples_table(samples)))

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from lifecycle.classifier import Verdict, classify_model, provider_problem
 from lifecycle.collector import collect_snapshots
+from lifecycle.retirements import retirement_passed, retirements_from_warnings, snapshot_retirements_apply
 from lifecycle.services import model_status_write
 from lifecycle.snapshots import SnapshotSet
 from lifecycle.taxonomy import annotate_snapset
@@ -38,14 +39,14 @@ from operator_app.answers import AnswerCache, llm_budget_left
 from operator_app.llm import OperatorLLM, llm_cost
 from operator_app.locking import operator_lock
 from operator_app.models import OperatorRun
-from operator_app.persist import decisions_persist
+from operator_app.persist import PASS_ACTIONS, decisions_persist
 from operator_app.proposals import Proposal
 from operator_app.renames import successor_find
 from operator_app.services import decision_mirror_doc, decisions_auto_execute, decisions_resume, model_status_mirror
 from operator_app.silence import runner_silence_hold
 from operator_app.situations import Situation, model_facts, model_samples, situations_build
 from operator_app.triage import model_error_class, streak_classes, triage_model
-from operator_app.verdicts import human_verdicts, policy_after_verdicts, proposal_signature, verdict_check
+from operator_app.verdicts import human_verdicts, proposal_check, proposal_hear
 from registry.selectors import registry_states, unattended_holds
 from registry.vocabulary import Action, ErrorClass
 
@@ -184,6 +185,10 @@ def _evidence(proposal: Proposal, *, situation: Situation | None, as_of: datetim
         evidence["catalog"] = situation.evidence.get("catalog")
     if proposal.fallback_reason:
         evidence["fallback_reason"] = proposal.fallback_reason
+    if s.deprecation_date:
+        # The retirement calendar's date (lifecycle.retirements), which the policy reads.
+        evidence["retirement"] = {"date": s.deprecation_date, "successor": s.successor_model,
+                                  "passed": retirement_passed(s, as_of) is not None}
     if proposal.successor is not None:
         evidence["successor"] = {"model_id": proposal.successor.model_id, "source": proposal.successor.source,
                                  "verified": proposal.successor.verified}
@@ -202,6 +207,8 @@ def decide_snapset(*, snapset: SnapshotSet, as_of: datetime, use_llm: bool, repo
     with stage("triage"):
         runner_silence_hold(snapset=snapset, report=report)  # a silent runner is no evidence: those models sit out
         annotate_snapset(snapset)
+        # A replayed file's models get the dates their own warnings announce, as collected ones do.
+        snapshot_retirements_apply(snapset, {})
         problems = {name: provider_problem(ctx) for name, ctx in snapset.providers.items()}
         classified = {m.key: classify_model(m, snapset.providers.get(m.provider), as_of=as_of)
                       for m in snapset.models}
@@ -275,7 +282,7 @@ def decide_snapset(*, snapset: SnapshotSet, as_of: datetime, use_llm: bool, repo
         for proposal in ordered:
             situation = member_situation.get(proposal.key)
             _rename_consider(proposal, catalog=snapset.catalogs.get(proposal.provider), registered=registered)
-            item = _policy_input(proposal, snapset=snapset, problems=problems)
+            item = _policy_input(proposal, snapset=snapset, problems=problems, as_of=as_of)
             proposal.policy = policy_mod.policy_check(item=item, as_of=as_of)
             if verdicts is not None:
                 item = _verdicts_hear(proposal, item=item, situation=situation, verdicts=verdicts, holds=holds,
@@ -286,7 +293,8 @@ def decide_snapset(*, snapset: SnapshotSet, as_of: datetime, use_llm: bool, repo
     return ordered
 
 
-def _policy_input(proposal: Proposal, *, snapset: SnapshotSet, problems: dict) -> policy_mod.PolicyInput:
+def _policy_input(proposal: Proposal, *, snapset: SnapshotSet, problems: dict, as_of: datetime
+                  ) -> policy_mod.PolicyInput:
     s = proposal.snapshot
     ctx = snapset.providers.get(s.provider)
     rules, answer = proposal.rules, proposal.llm_answer
@@ -298,7 +306,7 @@ def _policy_input(proposal: Proposal, *, snapset: SnapshotSet, problems: dict) -
         in_provider_catalog=s.in_provider_catalog,
         rules_action=rules.action if rules else None, rules_confidence=rules.confidence if rules else None,
         llm_action=answer.action if answer else None, llm_confidence=answer.confidence if answer else None,
-        successes=s.successes, window_hours=s.window_hours,
+        successes=s.successes, window_hours=s.window_hours, retired_at=retirement_passed(s, as_of),
     )
 
 
@@ -321,19 +329,14 @@ def _verdicts_hear(proposal: Proposal, *, item, situation, verdicts, holds, as_o
     """Human verdicts can only hold a change back (operator_app.verdicts). A rename a human declined on
     this evidence falls back to the action the model had, heard on its own verdicts, never unattended."""
     kind = situation.kind if situation is not None else ""
-    check = verdict_check(provider=proposal.provider, model_id=proposal.model_id, action=proposal.action,
-                          signature=proposal_signature(proposal, situation_kind=kind), verdicts=verdicts, as_of=as_of)
+    check = proposal_check(proposal, situation_kind=kind, verdicts=verdicts, as_of=as_of)
     if check.held_by is not None and proposal.action == Action.RENAME and proposal.base_action:
         proposal.declined_rename = check.held_by
         proposal.action, proposal.suggested_model_id, proposal.successor = proposal.base_action, None, None
-        item = _policy_input(proposal, snapset=snapset, problems=problems)
+        item = _policy_input(proposal, snapset=snapset, problems=problems, as_of=as_of)
         proposal.policy = policy_mod.policy_check(item=item, as_of=as_of)
-        check = verdict_check(provider=proposal.provider, model_id=proposal.model_id, action=proposal.action,
-                              signature=proposal_signature(proposal, situation_kind=kind), verdicts=verdicts,
-                              as_of=as_of)
-    proposal.held_by, proposal.reopened_by = check.held_by, check.reopened_by
-    proposal.policy = policy_after_verdicts(policy=proposal.policy, check=check, hold=holds.get(proposal.key),
-                                            action=proposal.action)
+        check = proposal_check(proposal, situation_kind=kind, verdicts=verdicts, as_of=as_of)
+    proposal_hear(proposal, check=check, holds=holds)
     if proposal.declined_rename is not None and proposal.policy.auto_execute:
         # A human who declined the rename has not said what should happen instead: they decide.
         proposal.policy = policy_mod.PolicyVerdict(False, f"the rename was declined ({proposal.declined_rename.text})"
@@ -470,6 +473,8 @@ def _run_stages(report: RunReport, *, snapset, providers, model_keys, progress, 
         # now start with it, so the mirror rewrites only what execution changed.
         model_status_write(snapset=snapset, verdicts=report.classifier_verdicts,
                            operator_decisions={key: decision_mirror_doc(d) for key, d in persisted.by_key.items()})
+        # The dates deprecation warnings announce outlive the window they were read in.
+        retirements_from_warnings(snapset=snapset, as_of=as_of)
     lease.renew(force=True)
     with stage("execute"):
         report.resumed = decisions_resume(run=run)
@@ -485,4 +490,4 @@ def _run_stages(report: RunReport, *, snapset, providers, model_keys, progress, 
                     proposal.executed = outcome.executed
                     proposal.execution_message = outcome.message
         settled = [p.key for p in report.proposals if p.action == Action.IGNORE]
-        model_status_mirror(decisions=list(persisted.by_key.values()), settled=settled)
+        model_status_mirror(decisions=list(persisted.by_key.values()), settled=settled, settled_actions=PASS_ACTIONS)

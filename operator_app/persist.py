@@ -5,6 +5,12 @@ of its model reuses it (its policy verdict is refreshed, which is how capped dec
 successive runs); any other pending decision of a proposed model is superseded, and so is the
 pending decision of a model now judged `ignore` or held by a human verdict (the human already
 answered this evidence). Then bulk_create, bulk_update and one filter(pk__in=…).update().
+
+Each writer owns its actions: an operator pass decides disable, monitor and rename about the
+models the benchmark runs (PASS_ACTIONS), a recheck run decides enable about disabled ones
+(RECHECK_ACTIONS, operator_app.recovery). A pass's `ignore` of a disabled model says nothing about
+bringing it back, so it never supersedes a pending enable, and a recheck never touches a pending
+disable.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from registry.vocabulary import Action
 
 # Proposals that become decisions; `ignore` needs none.
 DECIDED = (Action.DISABLE, Action.MONITOR, Action.RENAME, Action.ENABLE)
+PASS_ACTIONS = (Action.DISABLE, Action.MONITOR, Action.RENAME)
+RECHECK_ACTIONS = (Action.ENABLE,)
 
 
 @dataclass
@@ -41,10 +49,12 @@ def _proposed_change(proposal) -> dict:
     return change
 
 
-def decisions_persist(*, run, proposals: list, as_of: datetime, providers=None) -> PersistResult:
-    """Store the pass's proposals as decisions (see the module docstring)."""
+def decisions_persist(*, run, proposals: list, as_of: datetime, providers=None,
+                      actions=PASS_ACTIONS) -> PersistResult:
+    """Store the proposals as decisions; only pending decisions of `actions` are reused or superseded
+    (see the module docstring)."""
     keys = {p.key for p in proposals}
-    pending = Decision.objects.filter(status=Decision.Status.PENDING)
+    pending = Decision.objects.filter(status=Decision.Status.PENDING, action__in=list(actions))
     if providers:
         pending = pending.filter(provider__in=list(providers))
     existing: dict[tuple[str, str], list[Decision]] = {}

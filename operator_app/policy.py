@@ -10,6 +10,14 @@ Nothing an LLM writes, or a provider smuggles into an error message, can widen t
 answer can only hold a change back, and when it disagrees with the rules the decision waits for
 a human with both verdicts on it.
 
+Past its announced retirement date (lifecycle.retirements) a hard model error is hard evidence
+at once: the streak need not be OPERATOR_HARD_STREAK_HOURS old; every other condition holds.
+
+An enable (operator_app.recovery) runs without a human only when the model was disabled
+unattended — by the operator — for a recoverable class (or is a candidate and
+ADMISSION_AUTO_ENABLE is on), two probes at least an hour apart succeeded, and the kill switch is
+on; the same caps apply, and human verdicts and holds can only hold it back.
+
 Caps bound how much one run applies: the first N eligible decisions (oldest streak
 first) run, the rest stay pending and become eligible again on the next run. A cap never
 refuses a whole run.
@@ -22,9 +30,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from registry.vocabulary import Action, ErrorClass
+from registry.vocabulary import RECOVERABLE_CLASSES, Action, ErrorClass
 
 HARD_MODEL = ErrorClass.HARD_MODEL.value
+# Two successful probes this far apart bring a model back unattended (one could be a blip).
+PROBE_SPACING = timedelta(hours=1)
 
 
 def __getattr__(name):
@@ -59,6 +69,15 @@ class PolicyInput:
     # Successful runs within the signal window (a success there keeps a human in the loop).
     successes: int = 0
     window_hours: int = 0
+    # When the model's announced retirement began, if it has and hard model errors came since
+    # (lifecycle.retirements.retirement_passed): the streak need not be old.
+    retired_at: datetime | None = None
+    # Enables (operator_app.recovery): why the model is disabled, whether the operator disabled it
+    # unattended, whether it is a candidate, and the successful probes since its last failed one.
+    disabled_class: str = ""
+    disabled_unattended: bool = False
+    admission: bool = False
+    probe_successes: tuple[datetime, ...] = ()
 
 
 @dataclass
@@ -81,8 +100,10 @@ def policy_check(*, item: PolicyInput, as_of: datetime) -> PolicyVerdict:
     rules_confidence = item.rules_confidence if item.rules_action else item.confidence
     if item.action == Action.RENAME:
         return PolicyVerdict(False, "a rename always waits for a human")
+    if item.action == Action.ENABLE:
+        return _enable_check(item)
     if item.action != Action.DISABLE:
-        return PolicyVerdict(False, f"action is {item.action}, only disable runs unattended")
+        return PolicyVerdict(False, f"action is {item.action}, only disable and enable run unattended")
     if item.error_class != HARD_MODEL or any(c != HARD_MODEL for c in item.streak_classes):
         classes = ", ".join(sorted(set(item.streak_classes))) or item.error_class or "none"
         return PolicyVerdict(False, f"error class is {classes}; only hard_model runs unattended")
@@ -91,7 +112,8 @@ def policy_check(*, item: PolicyInput, as_of: datetime) -> PolicyVerdict:
     if item.last_success_at is not None and item.last_success_at >= item.streak_started_at:
         return PolicyVerdict(False, "a success since the streak began")
     age = as_of - item.streak_started_at
-    if age < timedelta(hours=hours):
+    retired = item.retired_at is not None and item.retired_at <= as_of
+    if age < timedelta(hours=hours) and not retired:
         return PolicyVerdict(False, f"hard streak is {age.total_seconds() / 3600:.0f}h old, needs {hours}h")
     if item.provider_wide:
         return PolicyVerdict(False, f"{item.provider} has a provider-wide problem")
@@ -117,9 +139,34 @@ def policy_check(*, item: PolicyInput, as_of: datetime) -> PolicyVerdict:
         return PolicyVerdict(False, "auto-execution is switched off (OPERATOR_AUTO_EXECUTE)")
     catalog = "absent from complete catalog" if gone else f"catalog {item.catalog or 'unknown'}"
     agreed = f", the LLM agrees at {item.llm_confidence:.2f}" if item.llm_action is not None else ""
-    return PolicyVerdict(True, f"hard_model for {age.total_seconds() / 3600:.0f}h, no success since, "
+    past = f" past its announced retirement ({item.retired_at:%Y-%m-%d})" if retired else ""
+    return PolicyVerdict(True, f"hard_model for {age.total_seconds() / 3600:.0f}h{past}, no success since, "
                                f"provider otherwise healthy, {catalog}, confidence {rules:.2f} ≥ {threshold:.2f}"
                                f"{agreed}")
+
+
+def _enable_check(item: PolicyInput) -> PolicyVerdict:
+    if item.admission:
+        if not settings.ADMISSION_AUTO_ENABLE:
+            return PolicyVerdict(False, "a candidate waits for a human (ADMISSION_AUTO_ENABLE is off)")
+    else:
+        if item.disabled_class not in RECOVERABLE_CLASSES:
+            return PolicyVerdict(False, f"disabled for {item.disabled_class or 'no class'}, not a recoverable class; "
+                                        "a human decides")
+        if not item.disabled_unattended:
+            return PolicyVerdict(False, "a human disabled it; a human enables it again")
+    oks = sorted(item.probe_successes)
+    if len(oks) < 2:
+        return PolicyVerdict(False, f"{len(oks)} successful probe(s); two at least "
+                                    f"{PROBE_SPACING.total_seconds() / 3600:.0f}h apart run it unattended")
+    if oks[-1] - oks[0] < PROBE_SPACING:
+        return PolicyVerdict(False, f"its successful probes are less than {PROBE_SPACING.total_seconds() / 3600:.0f}h "
+                                    "apart; a later one decides")
+    if not settings.OPERATOR_AUTO_EXECUTE:
+        return PolicyVerdict(False, "auto-execution is switched off (OPERATOR_AUTO_EXECUTE)")
+    why = "a candidate (ADMISSION_AUTO_ENABLE)" if item.admission else \
+        f"disabled unattended for {item.disabled_class}"
+    return PolicyVerdict(True, f"{why}; probes succeeded at {oks[0]:%Y-%m-%d %H:%M} and {oks[-1]:%Y-%m-%d %H:%M} UTC")
 
 
 def policy_apply_caps(*, candidates: list[tuple[PolicyInput, PolicyVerdict]],

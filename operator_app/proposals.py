@@ -42,6 +42,9 @@ class Proposal:
     # What the rules (the classifier) said, and the LLM's answer when one decided the situation.
     rules: Verdict | None = None
     llm_answer: Answer | None = None
+    # What else the decision rests on when it is not a benchmark streak (an enable: the probes), hashed
+    # with the rest; empty for an operator pass, whose hashes stay what they were.
+    evidence_basis: dict = field(default_factory=dict)
 
     @property
     def disagreement(self) -> bool:
@@ -90,4 +93,6 @@ class Proposal:
             "in_provider_catalog": s.in_provider_catalog,
             "suggested_model_id": self.suggested_model_id,
         }
+        if self.evidence_basis:
+            basis["basis"] = self.evidence_basis
         return hashlib.sha256(json.dumps(basis, sort_keys=True, default=str).encode()).hexdigest()

@@ -14,15 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lifecycle.retirements import successors_named
 from lifecycle.snapshots import ModelSnapshot
 
-# "please use X instead", "migrate to X", "replaced by X", "successor: X", "in favour of X"
-_NAMED = re.compile(
-    r"(?:please use|use|switch to|migrate to|upgrade to|replaced (?:by|with)|successor(?: model)?(?: is)?|"
-    r"recommended replacement(?: is)?|in favou?r of)\s*[:\-]?\s*[`'\"“‘]?"
-    r"(?P<id>[A-Za-z0-9][\w.\-:/@]{1,150}[A-Za-z0-9])",
-    re.IGNORECASE,
-)
 # What a successor may add to the dead ID: a date (-0324, -2025-03-24, -20250324) or a version (-v2, -v3.1).
 _EXTENSION = re.compile(r"^[-_.@](?:\d{4}(?:-?\d{2}(?:-?\d{2})?)?|\d{3,8}|v\d+(?:\.\d+)*)$", re.IGNORECASE)
 
@@ -32,16 +26,6 @@ class Successor:
     model_id: str
     source: str  # "provider text" | "catalog" | "llm"
     verified: str  # how we know it exists
-
-
-def _named_in(texts) -> list[str]:
-    found = []
-    for text in texts:
-        for match in _NAMED.finditer(text or ""):
-            candidate = match.group("id").rstrip(".,;:)")
-            if candidate not in found:
-                found.append(candidate)
-    return found
 
 
 def _spellings(candidate: str, model_id: str) -> list[str]:
@@ -72,7 +56,7 @@ def successor_find(*, snapshot: ModelSnapshot, catalog, registered, llm_suggesti
         return candidate != snapshot.model_id and candidate in catalog and (snapshot.provider, candidate) not in registered
 
     texts = [g.message for g in snapshot.streak_groups()] + [w.message for w in snapshot.warnings]
-    named = _named_in(texts) + ([snapshot.successor_model] if snapshot.successor_model else [])
+    named = successors_named(texts) + ([snapshot.successor_model] if snapshot.successor_model else [])
     for source, candidates in (("provider text", named), ("llm", [llm_suggestion] if llm_suggestion else [])):
         for candidate in candidates:
             for spelling in _spellings(candidate.strip(), snapshot.model_id):

@@ -19,6 +19,7 @@ from django.db.models import Count, Q
 from discovery.models import CatalogFetchRun, MatchStatus
 from discovery.selectors import discovery_new_models_folded
 from lifecycle.models import ModelStatus, ProviderCatalogSync
+from lifecycle.retirements import retiring_soon
 from lifecycle.selectors import runner_last_rows
 from lifecycle.silence import RunnerSilence, runner_silence_find
 from llmops.lib.admin_display import age
@@ -28,9 +29,9 @@ from llmops.lib.text import sanitize_text
 from llmops.models import JobFailure
 from llmops.selectors import OVERDUE_PERIODS, scheduled_jobs
 from operator_app.models import Decision, OperatorRun
-from registry.models import AuditLog
+from registry.models import CANDIDATE_PREFIX, AuditLog
 from registry.selectors import registry_enabled_providers
-from registry.vocabulary import ACCOUNT_CLASSES, OUTAGE_CLASSES, Action, ErrorClass, class_label
+from registry.vocabulary import ACCOUNT_CLASSES, OUTAGE_CLASSES, RECOVERABLE_CLASSES, Action, ErrorClass, class_label
 
 TEMPLATE_PREFIX = "emails/health_report"
 ALERT_TEMPLATE = "emails/health_report_alert.txt"
@@ -375,6 +376,73 @@ def _jobs(*, as_of) -> tuple[list[dict], bool]:
     return out, any(job.observed_since for job in states)
 
 
+def _coming_back(*, since, as_of) -> tuple[dict, dict]:
+    """The "Recovered" and "Admissions" sections: models enabled again in the period (by the operator or a
+    human), candidates admitted or rejected, and the enable decisions still waiting for a human (two reads)."""
+    recovered = {"enabled": [], "pending": []}
+    admissions = {"admitted": [], "rejected": [], "pending": []}
+    rows = AuditLog.objects.filter(at__gte=since, at__lte=as_of, status=AuditLog.Status.APPLIED,
+                                   action__in=["enable", "reject_candidate"]).order_by("-at").only(
+        "pk", "at", "actor", "actor_type", "action", "provider", "model_id", "before", "reason", "reversible",
+        "reverted_at")[:500]
+    for row in rows:
+        before = row.before if isinstance(row.before, dict) else {}
+        what = f"{row.provider}/{row.model_id}"
+        entry = {"what": what, "at": row.at, "by": "the operator (unattended)" if row.actor_type == "operator"
+                 else row.actor, "audit_url": _admin_url(f"registry/auditlog/{row.pk}/change/"),
+                 "revert": (f"python manage.py revert_change {row.pk}" if row.reversible and not row.reverted_at
+                            else ("already reverted" if row.reverted_at else ""))}
+        if row.action == "reject_candidate":
+            admissions["rejected"].append({**entry, "why": display_text(row.reason, 300)})
+        elif str(before.get("disabled_reason") or "").startswith(CANDIDATE_PREFIX):
+            admissions["admitted"].append(entry)
+        elif before.get("disabled_class") in RECOVERABLE_CLASSES:
+            since_text = str(before.get("disabled_at") or "")[:16].replace("T", " ")
+            recovered["enabled"].append({**entry, "was": f"disabled {since_text} for {before.get('disabled_class')}"})
+    pending = Decision.objects.filter(status=Decision.Status.PENDING, action=Action.ENABLE).order_by(
+        "-suggested_at").only("pk", "provider", "model_id", "reasoning", "auto_execute_reason", "evidence")[:LIST_LIMIT]
+    for decision in pending:
+        evidence = decision.evidence if isinstance(decision.evidence, dict) else {}
+        situation = evidence.get("situation") if isinstance(evidence.get("situation"), dict) else {}
+        item = {"what": f"{decision.provider}/{decision.model_id}", "why": display_text(decision.reasoning, 300),
+                "why_not_auto": display_text(decision.auto_execute_reason, 200),
+                "approve": f"python manage.py approve_decision {decision.pk}",
+                "url": _admin_url(f"operator_app/decision/{decision.pk}/change/")}
+        (admissions if situation.get("kind") == "admission" else recovered)["pending"].append(item)
+    for section in (recovered, admissions):
+        section["count"] = sum(len(v) for v in section.values())
+    return recovered, admissions
+
+
+def _retiring(*, since, as_of) -> list[dict]:
+    """The "Retiring soon" section (lifecycle.retirements.retiring_soon), in the report's words."""
+    out = []
+    for item in retiring_soon(as_of=as_of, since=since):
+        r = item.retirement
+        when = ("today" if item.days_left == 0 else f"in {item.days_left} day{'s' if item.days_left != 1 else ''}"
+                if item.days_left > 0 else f"{-item.days_left} day{'s' if item.days_left != -1 else ''} ago")
+        successor = display_text(r.successor, 200)
+        rename = ""
+        if successor and item.successor_registered:
+            rename = f"{successor} is already in the registry"
+        elif successor and item.successor_listed:
+            rename = f"Update model ID to {successor} ({r.provider}'s complete catalog lists it)"
+        elif successor:
+            rename = f"{successor} is not in {r.provider}'s complete catalog (yet): no rename proposed"
+        probe = item.probe
+        source = {"warning": "the runner's deprecation warnings", "listing": f"{r.provider}'s listing",
+                  "admin": "set by a human"}.get(r.source, r.source)
+        out.append({
+            "what": f"{r.provider}/{r.model_id}", "date": r.retires_on, "when": when, "days_left": item.days_left,
+            "verb": "retired" if item.days_left < 0 else "retires",
+            "source": source, "sources": list(r.sources), "successor": successor, "rename": rename,
+            "enabled": item.enabled, "warning": item.warning,
+            "probe": (("ok" if probe.ok else f"{probe.http_status or 'no status'} {probe.error_class}")
+                      + f" at {probe.at:%Y-%m-%d %H:%M} UTC") if probe else "",
+        })
+    return out
+
+
 def _fleet() -> list[tuple[str, int]]:
     return [(row["lifecycle_status"], row["n"]) for row in
             ModelStatus.objects.values("lifecycle_status").annotate(n=Count("id")).order_by("lifecycle_status")]
@@ -397,6 +465,8 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
     job_failures = _job_failures(since=since, as_of=as_of)
     held = _held(since=since, as_of=as_of)
     jobs, jobs_observed = _jobs(as_of=as_of)
+    recovered, admissions = _coming_back(since=since, as_of=as_of)
+    retiring = _retiring(since=since, as_of=as_of)
 
     silence = _runner_silence(as_of=as_of)
 
@@ -423,6 +493,7 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
                         "decided by the classifier")
     if runs["count"] == 0:
         warnings.append("no operator run in the period")
+    warnings += [f"{r['what']} {r['warning']} ({r['date']:%Y-%m-%d}; {r['source']})" for r in retiring if r["warning"]]
     severity = "CRITICAL" if critical else ("WARNING" if warnings else "")
 
     return {
@@ -440,6 +511,9 @@ def health_report_build(*, as_of: datetime, days: int = 1) -> dict:
         "suggestions_new": pending_new,
         "suggestions_url": _admin_url("operator_app/decision/?status__exact=pending"),
         "held": held,
+        "recovered": recovered,
+        "admissions": admissions,
+        "retiring": retiring,
         "provider_issues": provider_issues,
         "failed_changes": failed_changes,
         "new_models": new_models,

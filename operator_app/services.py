@@ -62,9 +62,11 @@ def decision_mirror_doc(decision: Decision) -> dict:
     }
 
 
-def model_status_mirror(*, decisions: list[Decision] = (), settled=()) -> int:
+def model_status_mirror(*, decisions: list[Decision] = (), settled=(), settled_actions=None) -> int:
     """Copy decisions onto model_status.operator_decision; clear a pending doc of the `settled` models
-    ((provider, model_id) that need nothing any more, e.g. recovered). Returns rows written.
+    ((provider, model_id) that need nothing any more, e.g. recovered) — only one of `settled_actions`
+    when given (the actions the caller decides: a pass's settled model keeps a recheck's pending enable).
+    Returns rows written.
 
     Two queries in all, and only rows whose document changes are written. A reviewed or executed
     decision stays mirrored after its model is settled: it is the model's last decision (what the
@@ -90,8 +92,11 @@ def model_status_mirror(*, decisions: list[Decision] = (), settled=()) -> int:
         if key not in wanted:
             continue
         doc = wanted[key]
-        if doc is None and not (row.operator_decision or {}).get("status") == Decision.Status.PENDING:
+        current = row.operator_decision or {}
+        if doc is None and not current.get("status") == Decision.Status.PENDING:
             continue  # nothing pending to clear: the last decision stays on record
+        if doc is None and settled_actions is not None and current.get("action") not in settled_actions:
+            continue  # pending, but another writer's question
         if row.operator_decision == doc:
             continue
         row.operator_decision = doc

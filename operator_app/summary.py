@@ -122,3 +122,71 @@ def report_text(report) -> str:
     timings = ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items())
     lines.append(f"  timings: {timings}")
     return "\n".join(lines)
+
+
+# --- recheck runs (operator_app.recovery) ------------------------------------------------------------
+
+def _probe_line(target, probe) -> str:
+    if probe.ok:
+        outcome = f"ok {probe.http_status or ''}".strip()
+    else:
+        weight = "" if probe.conclusive else " (inconclusive: counts for nothing)"
+        outcome = f"{probe.http_status or 'no status'} {probe.error_class}{weight}: {probe.message[:160]}"
+    latency = f" ({probe.latency_ms} ms)" if probe.latency_ms is not None else ""
+    return f"    - {target.provider}/{target.model_id} [{target.purpose}]: {outcome}{latency}"
+
+
+def recheck_text(report) -> str:
+    """What a recheck run did, for the command and the logs."""
+    verb = "due" if not report.dry_run else "would probe"
+    lines = [f"Recheck as of {report.as_of:%Y-%m-%d %H:%M} UTC" + (" (dry run: nothing probed or written)"
+                                                                   if report.dry_run else "")]
+    counts = ", ".join(f"{purpose} {n}" for purpose, n in sorted(report.counts.items())) or "none"
+    lines.append(f"  {verb}: {len(report.due)} ({counts})")
+    if report.dry_run:
+        lines += [f"    - {t.provider}/{t.model_id} [{t.purpose}]" + (" (asked)" if t.asked else "")
+                  for t in report.due]
+        return "\n".join(lines)
+    lines.append(f"  probed: {len(report.probed)}; waiting for the next run (caps): {len(report.waiting)}")
+    lines += [f"  not probed: {why}" for why in report.skipped.values()]
+    lines += [_probe_line(target, probe) for target, probe in report.probed]
+    for outcome in report.executed:
+        d = outcome.decision
+        if not outcome.executed:
+            lines.append(f"  not enabled: {d.provider}/{d.model_id}: {outcome.message}")
+            continue
+        lines.append(f"  enabled unattended: {d.provider}/{d.model_id} (audited; revert: python manage.py "
+                     f"revert_change {outcome.audit.pk})")
+    for proposal in report.pending:
+        lines.append(f"  pending for a human: enable {proposal.provider}/{proposal.model_id} "
+                     f"(decision {proposal.decision_id}; {proposal.policy.reason}): "
+                     f"python manage.py approve_decision {proposal.decision_id}")
+    lines += [f"  held: enable {p.provider}/{p.model_id} by {p.held_by.text}" for p in report.proposals if p.held_by]
+    lines += [f"  backoff: {label} next recheck {when:%Y-%m-%d %H:%M} UTC ({n} failed)"
+              for label, when, n in report.deferred]
+    lines += [f"  rejected candidate: {label}, rechecked {when:%Y-%m-%d} ({why[:200]})"
+              for label, when, why in report.rejected]
+    lines += [f"  ERROR: {error}" for error in report.errors]
+    return "\n".join(lines)
+
+
+def recheck_json(report) -> dict:
+    return {
+        "as_of": iso_utc(report.as_of),
+        "dry_run": report.dry_run,
+        "due": [{"provider": t.provider, "model_id": t.model_id, "purpose": t.purpose, "asked": t.asked}
+                for t in report.due],
+        "probed": [{"provider": t.provider, "model_id": t.model_id, "purpose": t.purpose, "ok": p.ok,
+                    "status": p.http_status, "error_class": p.error_class or None, "conclusive": p.conclusive,
+                    "latency_ms": p.latency_ms} for t, p in report.probed],
+        "waiting": [f"{t.provider}/{t.model_id}" for t in report.waiting],
+        "skipped": report.skipped,
+        "enabled": [f"{o.decision.provider}/{o.decision.model_id}" for o in report.executed if o.executed],
+        "pending": [{"model": f"{p.provider}/{p.model_id}", "decision_id": p.decision_id, "why": p.policy.reason}
+                    for p in report.pending],
+        "deferred": [{"model": label, "recheck_after": iso_utc(when), "failures": n}
+                     for label, when, n in report.deferred],
+        "rejected": [{"model": label, "recheck_after": iso_utc(when), "why": why} for label, when, why in report.rejected],
+        "decisions_created": report.decisions_created,
+        "errors": report.errors,
+    }

@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from operator_app.engine import operator_run
 from operator_app.locking import LockBusy
+from operator_app.recovery import recheck_run
 from operator_app.report import health_report_send
-from operator_app.summary import report_json
+from operator_app.summary import recheck_json, report_json
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,17 @@ def run_operator(*, providers=None, dry_run=False, use_llm=True):
     summary = report_json(report)
     summary.pop("decisions", None)
     return summary
+
+
+@shared_task(name="operator_app.tasks.recheck_models")
+def recheck_models(*, providers=None) -> dict:
+    """Probe what is due and decide what comes back (beat: daily 05:40 UTC); returns the run's summary."""
+    try:
+        report = recheck_run(providers=providers)
+    except LockBusy as exc:
+        logger.info("recheck_models: %s; skipped", exc)
+        return {"skipped": "locked", "reason": str(exc)}
+    return recheck_json(report)
 
 
 @shared_task(name="operator_app.tasks.send_health_report")

@@ -137,6 +137,20 @@ def verdict_check(*, provider: str, model_id: str, action: str, signature: dict,
     return VerdictCheck(reopened_by=verdict, why=why)
 
 
+def proposal_check(proposal, *, situation_kind: str, verdicts: dict, as_of: datetime) -> VerdictCheck:
+    """verdict_check for one proposal of a pass or a recheck, on its own evidence signature."""
+    return verdict_check(provider=proposal.provider, model_id=proposal.model_id, action=proposal.action,
+                         signature=proposal_signature(proposal, situation_kind=situation_kind), verdicts=verdicts,
+                         as_of=as_of)
+
+
+def proposal_hear(proposal, *, check: VerdictCheck, holds: dict) -> None:
+    """Put what the verdicts say on the proposal: who holds or reopened it, and its policy once heard."""
+    proposal.held_by, proposal.reopened_by = check.held_by, check.reopened_by
+    proposal.policy = policy_after_verdicts(policy=proposal.policy, check=check, hold=holds.get(proposal.key),
+                                            action=proposal.action)
+
+
 def policy_after_verdicts(*, policy: PolicyVerdict, check: VerdictCheck, hold: UnattendedHold | None,
                           action: str) -> PolicyVerdict:
     """The policy's verdict once human verdicts are heard: they can only hold a change back."""

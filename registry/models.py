@@ -12,6 +12,13 @@ from llmops.lib.object_id import Document
 from registry.vocabulary import DisabledClass
 
 
+# A candidate is added disabled with a `disabled_reason` starting so (registry.services.registry_add);
+# probes admit it or reject it (operator_app.recovery), a revert of its add may withdraw it.
+CANDIDATE_PREFIX = "candidate"
+CANDIDATE_REJECTED_PREFIX = "candidate rejected"
+CANDIDATE_WITHDRAWN_PREFIX = "candidate withdrawn"
+
+
 class RegisteredModel(Document):
     """One model the benchmark runs against: the `models` collection."""
 
@@ -45,6 +52,14 @@ class RegisteredModel(Document):
     @property
     def key(self) -> tuple[str, str]:
         return (self.provider, self.model_id)
+
+    @property
+    def is_candidate(self) -> bool:
+        """Added from discovery and not enabled yet (a rejected one is still one: it is rechecked later;
+        a withdrawn one is not)."""
+        reason = self.disabled_reason or ""
+        return (not self.enabled and self.disabled_class == DisabledClass.MANUAL and reason.startswith(CANDIDATE_PREFIX)
+                and not reason.startswith(CANDIDATE_WITHDRAWN_PREFIX))
 
     def toggle_refusal(self, *, enable: bool) -> str | None:
         """Why enabling (or disabling) this model would change nothing, or None."""

@@ -26,7 +26,7 @@ from django.utils import timezone
 from llmops.lib.dates import iso_utc, parse_iso, to_millis
 from llmops.lib.documents import undeclared_fields
 from llmops.lib.text import sanitize_text
-from registry.models import AuditLog, RegisteredModel
+from registry.models import CANDIDATE_REJECTED_PREFIX, CANDIDATE_WITHDRAWN_PREFIX, AuditLog, RegisteredModel
 from registry.selectors import unattended_holds
 from registry.vocabulary import RECOVERABLE_CLASSES, DisabledClass
 
@@ -247,6 +247,48 @@ def registry_enable(*, provider: str, model_id: str, reason: str, actor: Actor, 
     return _audit_finish(audit)
 
 
+def _disabled_episode(provider: str, model_id: str) -> RegisteredModel:
+    row = _registry_row(provider, model_id)
+    if row.enabled:
+        raise ChangeError(f"{provider}/{model_id} is enabled; nothing to recheck", code=ChangeError.ALREADY)
+    return row
+
+
+def _bookkeeping(*, action: str, row: RegisteredModel, new: dict, reason: str, actor: Actor) -> AuditLog:
+    """Change fields of a disabled model's current episode (the same disabled_at), audited first. Not a
+    registry change a revert must see (AuditLog.REGISTRY_CHANGES): it moves when the model is looked at
+    again, never whether the benchmark runs it."""
+    audit = _audit_start(action=action, provider=row.provider, model_id=row.model_id, before=_fields(row, new),
+                         after={k: _json_value(v) for k, v in new.items()}, reason=reason, actor=actor,
+                         reversible=False)
+    same = {"pk": row.pk, "enabled": False, "disabled_at": row.disabled_at, "recheck_after": row.recheck_after,
+            "disabled_reason": row.disabled_reason}
+    updated = _apply(audit, lambda: RegisteredModel.objects.filter(**same).update(**new),
+                     landed=lambda: RegisteredModel.objects.filter(pk=row.pk, **new).exists())
+    if updated != 1:
+        _fail(audit, f"{row.provider}/{row.model_id} changed meanwhile; nothing recorded")
+    return _audit_finish(audit)
+
+
+def registry_recheck_defer(*, provider: str, model_id: str, recheck_after: datetime, reason: str,
+                           actor: Actor) -> AuditLog:
+    """Move a disabled model's next recheck (a failed probe's backoff), compare-and-swap on its episode."""
+    row = _disabled_episode(provider, model_id)
+    return _bookkeeping(action="recheck_defer", row=row, new={"recheck_after": to_millis(recheck_after)},
+                        reason=reason, actor=actor)
+
+
+def registry_candidate_reject(*, provider: str, model_id: str, reason: str, recheck_after: datetime,
+                              actor: Actor) -> AuditLog:
+    """Mark a candidate rejected (it stays a disabled candidate, looked at again after `recheck_after`)."""
+    row = _disabled_episode(provider, model_id)
+    if not row.is_candidate:
+        raise ChangeError(f"{provider}/{model_id} is not a candidate", code=ChangeError.INVALID)
+    text = f"{CANDIDATE_REJECTED_PREFIX}: {sanitize_text(reason, limit=1500)}"
+    return _bookkeeping(action="reject_candidate", row=row, reason=reason, actor=actor,
+                        new={"disabled_reason": text, "recheck_after": to_millis(recheck_after)})
+
+
 def _many(models, change) -> list[ChangeOutcome]:
     outcomes = []
     for provider, model_id in models:
@@ -388,7 +430,7 @@ def _undo_add(original: AuditLog, after: dict) -> dict:
         if RegisteredModel.objects.filter(pk=row.pk, enabled=False).delete()[0] != 1:
             raise ChangeError(f"{provider}/{model_id} changed meanwhile; not removed", code=ChangeError.CONFLICT)
         return {"removed": True}
-    reason = f"candidate withdrawn: revert of audit entry {original.pk} (kept: other writers' fields {sorted(foreign)})"
+    reason = f"{CANDIDATE_WITHDRAWN_PREFIX}: revert of audit entry {original.pk} (kept: other writers' fields {sorted(foreign)})"
     RegisteredModel.objects.filter(pk=row.pk, enabled=False).update(disabled_reason=reason[:2000])
     return {"removed": False, "withdrawn": True, "kept_fields": sorted(foreign)}
 

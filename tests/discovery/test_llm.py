@@ -6,6 +6,7 @@ import openai
 import pytest
 
 from discovery import llm
+from lifecycle.probes import ProbeAnswer
 from tests.discovery.local_server import Reply
 
 
@@ -65,13 +66,21 @@ def test_it_batches_and_survives_a_broken_answer(server, client):
 
 
 def test_it_probes_guesses_and_feeds_404s_back_until_verified(server, client, settings):
+    # Issue 14: the guesses are checked by the lifecycle's probe (a one-token chat completion, classified
+    # by the taxonomy) instead of GET /models/{id}.
     settings.PROVIDERS = {"sambanova": {"api_key": "sn-key", "base_url": server.url("/sn/v1")}}
     guesses = iter(["Llama-3.3-70B", "Meta-Llama-3.3-70B-Instruct"])
     server.route_fn("/v1/chat/completions", lambda seen: _completion({"choices": [{
         "openrouter_id": "meta-llama/llama-3.3-70b-instruct", "provider": "sambanova", "model_id": next(guesses),
         "confidence": 0.7, "reasoning": "guess"}]}))
-    server.route("/sn/v1/models/Llama-3.3-70B", Reply(404, {"error": {"message": "Model Llama-3.3-70B not found"}}))
-    server.route("/sn/v1/models/Meta-Llama-3.3-70B-Instruct", Reply(200, {"id": "Meta-Llama-3.3-70B-Instruct"}))
+
+    def provider(seen):
+        model = json.loads(seen.body)["model"]
+        if model == "Meta-Llama-3.3-70B-Instruct":
+            return _completion({"ok": True})
+        return Reply(404, {"error": {"message": f"Model {model} not found", "code": "model_not_found"}})
+
+    server.route_fn("/sn/v1/chat/completions", provider)
     items = [llm.GuessItem("meta-llama/llama-3.3-70b-instruct", "Llama 3.3 70B Instruct",
                            "meta-llama/Llama-3.3-70B-Instruct", "sambanova")]
     outcome = llm.llm_guess_and_probe(items=items, client=client, model="fake", max_attempts=3)
@@ -79,7 +88,9 @@ def test_it_probes_guesses_and_feeds_404s_back_until_verified(server, client, se
     assert outcome.calls == 2 and outcome.probes == 2
     second_prompt = _requests(server)[1]["messages"][1]["content"]
     assert "Llama-3.3-70B" in second_prompt and "not found" in second_prompt  # the 404 went back
-    assert server.hits("/sn/v1/models/Llama-3.3-70B")[0].headers["authorization"] == "Bearer sn-key"
+    probes = server.hits("/sn/v1/chat/completions")
+    assert probes[0].headers["authorization"] == "Bearer sn-key"
+    assert [json.loads(p.body)["max_tokens"] for p in probes] == [1, 1]
 
 
 def test_it_stops_after_the_allowed_attempts(server, client):
@@ -95,7 +106,7 @@ def test_it_stops_after_the_allowed_attempts(server, client):
 
     def prober(provider, model_id):
         probes.append(model_id)
-        return llm.ProbeResult(False, 404, f"{model_id} does not exist")
+        return ProbeAnswer(False, 404, f"{model_id} does not exist")
 
     outcome = llm.llm_guess_and_probe(items=[llm.GuessItem("a/b", "B", "", "p")], client=client, prober=prober,
                                       model="fake", max_attempts=3)
@@ -107,6 +118,6 @@ def test_it_drops_a_guess_it_cannot_verify(server, client):
     server.route("/v1/chat/completions", _completion({"choices": [
         {"openrouter_id": "a/b", "provider": "p", "model_id": "b", "confidence": 0.9, "reasoning": ""}]}))
     outcome = llm.llm_guess_and_probe(items=[llm.GuessItem("a/b", "B", "", "p")], client=client, model="fake",
-                                      prober=lambda p, m: llm.ProbeResult(False, 401, "invalid key"), max_attempts=3)
+                                      prober=lambda p, m: ProbeAnswer(False, 401, "invalid key"), max_attempts=3)
     assert outcome.picks == [] and outcome.calls == 1
     assert "probe inconclusive" in outcome.discarded[0]["why"]

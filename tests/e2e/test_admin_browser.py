@@ -112,3 +112,50 @@ def test_it_lets_an_operator_bulk_approve_pending_decisions(live_server, browser
     assert Decision.objects.filter(status="rejected").count() == 1
     assert RegisteredModel.objects.filter(enabled=False).count() == 2
     assert AuditLog.objects.filter(action="disable", user__username="olga").count() == 2
+
+
+def test_an_operator_reads_a_models_probes_and_approves_its_return(live_server, browser):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    from lifecycle.models import ModelProbe
+    from operator_app.recovery import recheck_run
+    from registry.services import Actor, registry_disable
+
+    wait = WebDriverWait(browser, 15)
+    operator = User.objects.create_user("olga", password=PASSWORD, is_staff=True)
+    operator.groups.add(Group.objects.get(name=OPERATORS))
+    now = timezone.now()
+    model = RegisteredModel.objects.create(provider="deepinfra", model_id="meta-llama/Llama-3.3-70B-Instruct")
+    registry_disable(provider=model.provider, model_id=model.model_id, reason="credits ran out", disabled_class="billing",
+                     actor=Actor.system("alice"), now=now - timedelta(days=5))
+    for hours, ok in ((30, False), (3, True), (1, True)):  # recorded: no provider is called
+        ModelProbe.objects.create(provider=model.provider, model_id=model.model_id, at=now - timedelta(hours=hours),
+                                  purpose="recheck", ok=ok, conclusive=True, http_status=200 if ok else 402,
+                                  error_class="" if ok else "billing", message="" if ok else "Payment Required")
+    report = recheck_run()
+    assert report.probed == [] and len(report.pending) == 1
+
+    browser.get(f"{live_server.url}/admin/login/?next=/admin/registry/registeredmodel/{model.pk}/change/")
+    browser.find_element(By.NAME, "username").send_keys("olga")
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    wait.until(lambda driver: "registered model" in driver.title.lower())
+    page = browser.find_element(By.ID, "content").text
+    assert "Payment Required" in page and "all probes of this model" in page
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "e2e-admin-model-probes.png"))
+
+    browser.get(f"{live_server.url}/admin/operator_app/decision/?status__exact=pending")
+    wait.until(lambda driver: "decision" in driver.title.lower())
+    browser.find_element(By.ID, "action-toggle").click()
+    Select(browser.find_element(By.NAME, "action")).select_by_value("approve_decisions")
+    browser.find_element(By.CSS_SELECTOR, "button[name=index]").click()
+    assert "is enabled in the registry" in browser.find_element(By.ID, "effects").text
+    browser.find_element(By.ID, "confirm-submit").click()
+    assert "Approved 1 decision(s)" in browser.find_element(By.CSS_SELECTOR, "ul.messagelist").text
+    assert RegisteredModel.objects.get(pk=model.pk).enabled
+    assert AuditLog.objects.get(action="enable").user.username == "olga"

@@ -14,7 +14,7 @@ import pytest
 from pymongo import MongoClient
 from pymongo.uri_parser import parse_uri
 
-from lifecycle.demo import FLEET
+from lifecycle.demo import FLEET, LIFECYCLE_FLEET
 
 ROOT = Path(__file__).resolve().parents[2]
 MONGODB_URI = os.environ.get("MONGODB_URI", "")
@@ -22,9 +22,9 @@ CATALOG = "tests/discovery/data/openrouter_catalog_2025-12-02.json"
 # The Makefile's `demo` target, step by step, at one moment for both databases (a run that
 # straddles an hour would otherwise seed two different demo histories).
 AS_OF = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0).isoformat()
-DEMO = [("migrate", "--noinput", "-v0"), ("seed_demo", "--admin", "--as-of", AS_OF),
+DEMO = [("migrate", "--noinput", "-v0"), ("seed_demo", "--admin", "--lifecycle", "--as-of", AS_OF),
         ("run_operator", "--no-llm", "--as-of", AS_OF), ("fetch_openrouter", "--file", CATALOG),
-        ("match_catalog", "--no-llm"), ("demo_summary",)]
+        ("match_catalog", "--no-llm"), ("recheck_models",), ("demo_summary",)]
 
 pytestmark = [
     pytest.mark.mongo,
@@ -56,6 +56,6 @@ def mongo_url():
 def test_it_tells_the_same_demo_story_on_mongodb_as_on_sqlite(tmp_path, mongo_url):
     on_sqlite = _demo(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
     on_mongodb = _demo(mongo_url)
-    assert f"registry:      {len(FLEET)} models" in on_sqlite["demo_summary"]
-    for command in ("run_operator", "match_catalog", "demo_summary"):
+    assert f"registry:      {len(FLEET) + len(LIFECYCLE_FLEET)} models" in on_sqlite["demo_summary"]
+    for command in ("run_operator", "match_catalog", "recheck_models", "demo_summary"):
         assert on_mongodb[command] == on_sqlite[command], f"{command} differs on MongoDB"

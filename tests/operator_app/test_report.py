@@ -7,10 +7,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from discovery.models import OpenRouterModel
+from lifecycle.models import ModelProbe, ModelRetirement, ProviderCatalogEntry, ProviderCatalogSync
 from llmops.models import JobFailure
 from operator_app.models import Decision, OperatorRun
 from operator_app.report import health_report_build, health_report_render, health_report_send
-from registry.models import AuditLog
+from registry.models import AuditLog, RegisteredModel
 
 AS_OF = datetime(2025, 12, 2, 8, 0, tzinfo=timezone.utc)
 SCRIPT = "<script>alert('x')</script>"
@@ -228,13 +229,33 @@ def test_it_reports_failed_runs_and_jobs_as_warnings(email_settings):
     assert "1 run without the LLM (classifier only)" in email.text
 
 
+def _retiring_day():
+    """Known retirements that make every read of "Retiring soon" run: an upcoming one whose successor a
+    complete catalog lists, and a past one still enabled, with a retirement probe."""
+    for model_id in ("mistral-large-2402", "mistral-small-2402"):
+        RegisteredModel.objects.create(provider="mistral", model_id=model_id)
+    ModelRetirement.objects.create(provider="mistral", model_id="mistral-large-2402", source="listing",
+                                   retires_on=(AS_OF + timedelta(days=20)).date(), successor="mistral-large-2411")
+    ModelRetirement.objects.create(provider="mistral", model_id="mistral-small-2402", source="admin",
+                                   retires_on=(AS_OF - timedelta(days=2)).date())
+    ProviderCatalogSync.objects.create(provider="mistral", started_at=AS_OF - timedelta(hours=3), status="complete",
+                                       complete=True)
+    ProviderCatalogEntry.objects.create(provider="mistral", model_id="mistral-large-2411", last_seen_at=AS_OF)
+    ModelProbe.objects.create(provider="mistral", model_id="mistral-small-2402", at=AS_OF - timedelta(hours=1),
+                              purpose="retirement", http_status=404, error_class="hard_model", conclusive=True)
+
+
 @pytest.mark.django_db
 def test_it_builds_the_report_with_a_constant_number_of_queries(email_settings, django_assert_max_num_queries):
     _fleet_day()
+    _retiring_day()
     # 14 before issue 15; + 2 for runner silence (the runner's newest rows, the enabled providers),
     # + 3 for the scheduled jobs (newest run per job, those runs, last success per job), + 2 for the
-    # catalog-runs section (issue #13: OpenRouter fetch runs, provider catalog syncs)
-    with django_assert_max_num_queries(21) as small:
+    # catalog-runs section (issue #13: OpenRouter fetch runs, provider catalog syncs); + 2 for
+    # "Recovered" and "Admissions" (enable and reject_candidate audits, pending enables) and + 5 for
+    # "Retiring soon" (the calendar, registry rows, latest catalog syncs, the successors' entries,
+    # retirement probes) — issue 14
+    with django_assert_max_num_queries(28) as small:
         health_report_build(as_of=AS_OF, days=1)
     for i in range(30):
         Decision.objects.create(provider="p", model_id=f"m{i}", action="disable", status="pending",

@@ -19,10 +19,14 @@ class Command(BaseCommand):
             help="seed a throwaway database that holds other data too (only rows seed_demo wrote are replaced)",
         )
         parser.add_argument(
+            "--lifecycle", action="store_true",
+            help="also a model that recovers and a candidate that gets in, from recorded probe results (no "
+                 "provider is called): manage.py recheck_models then enables the first and proposes the second",
+        )
+        parser.add_argument(
             "--admin", action="store_true",
             help="also create a local superuser admin/admin if no user 'admin' exists (demo databases only)",
         )
-
         parser.add_argument("--as-of", metavar="ISO",
                             help="the hour the demo history ends at (default: now, UTC); reruns at one moment agree")
 
@@ -36,7 +40,8 @@ class Command(BaseCommand):
             if refusal := moment_refusal(as_of, what="--as-of", writing=True):
                 raise CommandError(refusal)
         try:
-            counts = seed_demo(seed=options["seed"], force=options["force"], as_of=as_of)
+            counts = seed_demo(seed=options["seed"], force=options["force"], as_of=as_of,
+                               lifecycle=options["lifecycle"])
         except DemoRefused as exc:
             raise CommandError(f"refusing to seed: {exc}") from None
         if counts["foreign"]:

@@ -6,18 +6,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from lifecycle.snapshots import SnapshotFormatError, load_snapshot_file, parse_datetime
+from llmops.lib.cli import model_key
 from llmops.lib.dates import moment_refusal
 from llmops.lib.progress import Progress
 from operator_app.engine import operator_run
 from operator_app.locking import LockBusy
 from operator_app.summary import replay_row, report_json, report_text
-
-
-def _model_key(value: str) -> tuple[str, str]:
-    provider, sep, model_id = value.partition("/")
-    if not sep or not provider or not model_id:
-        raise CommandError(f"--model expects provider/model_id, got {value!r}")
-    return provider, model_id
 
 
 class Command(BaseCommand):
@@ -43,7 +37,7 @@ class Command(BaseCommand):
         writing = not (opts["dry_run"] or opts["snapshots"])
         if as_of is not None and (refusal := moment_refusal(as_of, what="--as-of", writing=writing)):
             raise CommandError(refusal)
-        model_keys = [_model_key(m) for m in opts["model"]]
+        model_keys = [model_key(m, option="--model") for m in opts["model"]]
         progress = Progress("reasoning", stream=self.stderr._out).update
         if opts["snapshots"]:
             return self._replay(opts, as_of=as_of, model_keys=model_keys, progress=progress)

@@ -2,14 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from llmops.lib.cli import model_key
 from registry.services import Actor, ChangeError, registry_hold_clear
-
-
-def _model_key(value: str) -> tuple[str, str]:
-    provider, sep, model_id = value.partition("/")
-    if not sep or not provider or not model_id:
-        raise CommandError(f"expected provider/model_id, got {value!r}")
-    return provider, model_id
 
 
 class Command(BaseCommand):
@@ -22,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--actor", default="cli", help="name recorded in the audit log")
 
     def handle(self, *args, **opts):
-        keys = [_model_key(value) for value in opts["models"]]
+        keys = [model_key(value) for value in opts["models"]]
         cleared, failed = 0, []
         for provider, model_id in keys:
             try:

@@ -4,6 +4,7 @@ import getpass
 
 from django.core.management.base import BaseCommand, CommandError
 
+from llmops.lib.cli import model_key
 from registry.selectors import registry_models
 from registry.services import Actor, registry_disable_many
 from registry.vocabulary import DisabledClass
@@ -30,12 +31,7 @@ class Command(BaseCommand):
             raise CommandError("--reason must not be empty")
         if not opts["provider"] and not opts["model"]:
             raise CommandError("name at least one --provider or --model")
-        keys = []
-        for value in opts["model"]:
-            provider, sep, model_id = value.partition("/")
-            if not sep or not provider or not model_id:
-                raise CommandError(f"--model expects provider/model_id, got {value!r}")
-            keys.append((provider, model_id))
+        keys = [model_key(value, option="--model") for value in opts["model"]]
         rows = list(registry_models(providers=opts["provider"])) if opts["provider"] else []
         unknown = sorted(set(opts["provider"]) - {r.provider for r in rows})
         if unknown:
