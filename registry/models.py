@@ -11,7 +11,6 @@ from django.utils import timezone
 from llmops.lib.object_id import Document
 from registry.vocabulary import DisabledClass
 
-
 # A candidate is added disabled with a `disabled_reason` starting so (registry.services.registry_add);
 # probes admit it or reject it (operator_app.recovery), a revert of its add may withdraw it.
 CANDIDATE_PREFIX = "candidate"
