@@ -277,6 +277,8 @@ def _fleet(n):
         register(provider, model)
         successes(provider, model, every(12, 160, 40), warnings=["deprecated soon"] if i % 7 == 0 else None)
         failures(provider, model, every(12, 36, 0), 404, NOT_FOUND % model, field=("ts", "created_at", "timestamp")[i % 3])
+        if i % 2:  # the same failure once before the last success too: the streak read settles it
+            failures(provider, model, [44], 404, NOT_FOUND % model, field=("ts", "created_at", "timestamp")[i % 3])
     for provider in providers:
         catalog(provider, [f"model-{i}" for i in range(0, n, 2)])
 
