@@ -335,8 +335,9 @@ def collect_snapshots(
 
 
 def _ordered(groups: dict) -> list[ErrorGroup]:
-    # Newest first; ties by count then text, so the order is reproducible.
-    items = [g.to_error_group() for g in groups.values()]
+    # Newest first; ties by count then text, so the order is reproducible (not the database's row
+    # order, which no read here fixes).
+    items = sorted((g.to_error_group() for g in groups.values()), key=lambda g: (g.normalized, g.status or 0, g.message))
     items.sort(key=lambda g: (g.last_seen_at.timestamp() if g.last_seen_at else 0, g.count), reverse=True)
     return items
 

@@ -194,6 +194,16 @@ def test_it_reports_last_success_ever_warnings_and_ignores_rows_after_as_of():
     assert classify_model(old, None, as_of=AS_OF).lifecycle_status == "stale"
 
 
+def test_it_orders_groups_tied_on_last_seen_and_count_by_their_text():
+    register("openai", "gpt-x")
+    successes("openai", "gpt-x", [5, 2], warnings=["zeta notice", "alpha notice", "mu notice"])
+    failures("openai", "gpt-x", [3], 500, "server error")
+    failures("openai", "gpt-x", [3], 502, "bad gateway")
+    snap = by_key(collect_snapshots(as_of=AS_OF))[("openai", "gpt-x")]
+    assert [w.message for w in snap.warnings] == ["alpha notice", "mu notice", "zeta notice"]
+    assert [g.status for g in snap.errors] == [502, 500]  # "bad gateway" before "server error"
+
+
 def test_it_counts_catalog_absence_only_after_a_complete_sync():
     register("openai", "listed", "gone")
     register("groq", "listed", "gone")
