@@ -185,28 +185,19 @@ def collect_snapshots(
         if moment is not None and moment >= since and (provider not in last_rows or moment > last_rows[provider]):
             last_rows[provider] = moment
 
-    # One grouped read of the results gives each model's successes, its newest success ever (the
-    # streaks below are measured from it) and the window's warning lists, read once.
     last_success: dict[tuple[str, str], datetime] = {}
-    successes: Counter = Counter()
-    warned = []
     for row in selectors.results_by_model(since=since, as_of=as_of, providers=wanted):
         key = (row["provider"], row["model_name"])
         seen(row["provider"], row["last_success_at"])
-        successes[key] += row["successes"]
-        moment = _aware(row["last_success_at"])
-        if moment is not None and (key not in last_success or moment > last_success[key]):
-            last_success[key] = moment
-        if row["window_warnings"] is not None and row["successes"]:
-            warned.append(row)
-    for key, count in successes.items():
+        if row["last_success_at"] is not None:
+            last_success[key] = _aware(row["last_success_at"])
         model = models.get(key)
         if model is None:
-            if not count:
+            if not row["successes"]:
                 continue  # unregistered and silent in the window: history, not a model we run
             model = models[key] = _Model(*key)
-        model.successes = count
-        model.last_success_at = last_success.get(key)
+        model.successes = row["successes"]
+        model.last_success_at = _aware(row["last_success_at"])
     step("results")
 
     # The streak of a (model, status, raw text) group is its earliest error after the model's last
@@ -265,14 +256,14 @@ def collect_snapshots(
             group.first_seen_at = _earliest(group.first_seen_at, first)
     step("streaks")
 
-    for row in warned:
+    for row in selectors.warnings_by_model(since=since, as_of=as_of, providers=wanted):
         model = models.get((row["provider"], row["model_name"]))
         if model is None:
             continue
-        for text in _warning_texts(row["window_warnings"]):
+        for text in _warning_texts(row["warnings"]):
             gkey = (None, normalize(text))
             group = model.warnings.get(gkey) or model.warnings.setdefault(gkey, _Group(*gkey))
-            group.add(text=text, count=row["successes"], first=_aware(row["first_seen_at"]),
+            group.add(text=text, count=row["count"], first=_aware(row["first_seen_at"]),
                       last=_aware(row["last_seen_at"]))
     step("warnings")
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import reduce
 
-from django.db.models import Case, Count, DateTimeField, F, JSONField, Max, Min, Q, Value, When
+from django.db.models import Count, DateTimeField, Max, Min, Q
 from django.db.models.functions import Coalesce
 
 from lifecycle.models import BenchmarkError, BenchmarkResult, ModelStatus, ProviderCatalogEntry, ProviderCatalogSync
@@ -30,21 +30,27 @@ def _in_providers(qs, providers):
 
 
 def results_by_model(*, since: datetime, as_of: datetime, providers=None) -> list[dict]:
-    """Per model and warning list of the window: successes in [since, as_of], the newest success
-    ever (up to as_of) and the first/last run in the window (first_seen_at/last_seen_at).
-
-    A model's runs without warnings, and all its runs before the window, group under
-    `window_warnings` None (on MongoDB a missing and a null list may make two such rows: add
-    them up); its window's runs carrying a warning list group under that list. One `$group`: the
-    results are read once (the warnings used to be a second read of the window's rows)."""
-    window = Q(run_ts__gte=since)
-    window_warnings = Case(When(window, then=F("warnings")), default=Value(None), output_field=JSONField())
+    """Per model: successes in [since, as_of] and the newest success ever (up to as_of)."""
     qs = _in_providers(BenchmarkResult.objects.filter(run_ts__lte=as_of), providers)
     return list(
         qs.order_by()
-        .values("provider", "model_name", window_warnings=window_warnings)
-        .annotate(successes=Count("id", filter=window), last_success_at=Max("run_ts"),
-                  first_seen_at=Min("run_ts", filter=window), last_seen_at=Max("run_ts", filter=window))
+        .values("provider", "model_name")
+        .annotate(successes=Count("id", filter=Q(run_ts__gte=since)), last_success_at=Max("run_ts"))
+    )
+
+
+def warnings_by_model(*, since: datetime, as_of: datetime, providers=None) -> list[dict]:
+    """Warning lists attached to successful runs in the window, grouped per model and list.
+
+    Its own read on purpose: folded into results_by_model (grouping by a Case on run_ts) it read
+    the results once, but made that read of all history twice as slow when the history is longer
+    than the window (bench/README.md, Collector), where this read only walks the window."""
+    qs = BenchmarkResult.objects.filter(run_ts__gte=since, run_ts__lte=as_of, warnings__isnull=False)
+    return list(
+        _in_providers(qs, providers)
+        .order_by()
+        .values("provider", "model_name", "warnings")
+        .annotate(count=Count("id"), first_seen_at=Min("run_ts"), last_seen_at=Max("run_ts"))
     )
 
 
