@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/operator_pass.py --models 500 5000 50000 --backends sqlite postgres
     .venv/bin/python bench/operator_pass.py --models 500 --latency 0.5 --database-url sqlite:///var/bench_x.sqlite3
+    .venv/bin/python tests/mongo/serve.py -- .venv/bin/python bench/operator_pass.py --models 500 --backends mongodb
 
 For each backend and N it seeds (once; cached per N in its own database) N demo-like
 models with 7 days of 3-hourly history (56 runs per model: mostly healthy; dead and
@@ -24,7 +25,10 @@ sample of models and extrapolated to N; its LLM part is COMPUTED: calls × laten
 prompt tokens with the same ~4 chars/token estimate the fake server reports for ours.
 
 Every N runs in a fresh subprocess (so peak memory is per N). Databases must have
-"bench" in their name: the script wipes their tables.
+"bench" in their name: the script wipes their tables. `--backends mongodb` uses the server
+of MONGODB_URI (tests/mongo/serve.py sets it to a fresh in-memory SecantusDB), database
+llmops_bench_pass_N; there the seed is pymongo `insert_many` and a "query" is one collection
+operation (aggregate, insert_many, update_many, delete_many).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ _HERE = __file__.rpartition("/")[0] or "."
 sys.path[:] = [p for p in sys.path if p not in ("", ".", _HERE) and not p.rstrip("/").endswith("/bench")]
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
@@ -60,6 +65,7 @@ PROVIDERS = ("openai", "anthropic", "groq", "together", "fireworks", "deepinfra"
 URLS = {
     "sqlite": "sqlite:///var/bench_pass_{n}.sqlite3",
     "postgres": "postgres://postgres@127.0.0.1:5432/llmops_bench_pass_{n}",
+    "mongodb": "{mongodb}/llmops_bench_pass_{n}",  # the server of MONGODB_URI (tests/mongo/serve.py)
 }
 NOT_FOUND = ("NotFoundError: Error code: 404 - {'error': {'message': 'The model `%s` does not exist or you do not "
              "have access to it.', 'type': 'invalid_request_error', 'param': None, 'code': 'model_not_found'}}")
@@ -82,6 +88,19 @@ def _check_url(url: str) -> str:
     if "bench" not in urlparse(url).path:
         sys.exit(f"refusing {url!r}: the benchmark wipes its tables, so the database name must contain 'bench'")
     return url
+
+
+def _url_template(backend: str) -> str:
+    if backend != "mongodb":
+        return URLS[backend]
+    uri = os.environ.get("MONGODB_URI")
+    if not uri:
+        sys.exit("--backends mongodb needs MONGODB_URI (run it under tests/mongo/serve.py)")
+    parsed = urlparse(uri)
+    if parsed.query:
+        sys.exit(f"MONGODB_URI with options is not supported here: {uri!r}")
+    server = parsed._replace(path="").geturl()
+    return URLS["mongodb"].replace("{mongodb}", server)
 
 
 
@@ -126,7 +145,8 @@ def _failure(kind: str, age: float, model_id: str, rng: random.Random):
 
 
 class _Inserter:
-    """Row inserts at the speed of the driver: executemany on SQLite, COPY on PostgreSQL."""
+    """Row inserts at the speed of the driver: executemany on SQLite, COPY on PostgreSQL,
+    insert_many on MongoDB."""
 
     def __init__(self, model):
         from django.db import connection
@@ -136,6 +156,9 @@ class _Inserter:
         self.table = model._meta.db_table
         self.columns = [f.column for f in self.fields]
         self.memo = {}
+        # On MongoDB primary and foreign keys are ObjectIds, not the 24-hex strings given here.
+        self.object_ids = {f for f in self.fields if f.primary_key or f.is_relation} \
+            if connection.vendor == "mongodb" else set()
 
     def prep(self, **values) -> tuple:
         row = []
@@ -150,7 +173,7 @@ class _Inserter:
         return tuple(row)
 
     def _prep(self, f, value):
-        if value is None or isinstance(value, (str, int, float)):
+        if value is None or (isinstance(value, (str, int, float)) and f not in self.object_ids):
             return value  # the drivers take these as they are
         if isinstance(value, datetime):
             key = (f.name, value)
@@ -161,6 +184,10 @@ class _Inserter:
 
     def insert(self, rows: list[tuple]) -> None:
         if not rows:
+            return
+        if self.connection.vendor == "mongodb":
+            collection = self.connection.get_collection(self.table)
+            collection.insert_many([dict(zip(self.columns, row)) for row in rows], ordered=False)
             return
         qn = self.connection.ops.quote_name
         cols = ", ".join(qn(c) for c in self.columns)
@@ -254,10 +281,7 @@ def seed(n: int, *, seed_value: int = 7, chunk: int = 2000) -> dict:
     ProviderCatalogSync.objects.bulk_create([
         ProviderCatalogSync(provider=p, source=seeded_marker(n), status="complete", complete=True, started_at=seen,
                             finished_at=seen, count=n // len(PROVIDERS)) for p in PROVIDERS])
-    if connection.vendor == "postgresql":
-        with connection.cursor() as c:
-            c.execute("ANALYZE")
-    else:
+    if connection.vendor in ("postgresql", "sqlite"):
         with connection.cursor() as c:
             c.execute("ANALYZE")
     return counts
@@ -266,12 +290,46 @@ def seed(n: int, *, seed_value: int = 7, chunk: int = 2000) -> dict:
 # --- the measured pass -------------------------------------------------------------
 
 class _QueryCounter:
+    """Counts statements on SQL (an execute wrapper) and collection operations on MongoDB, which
+    has no execute wrappers (its connection's get_collection is wrapped instead)."""
+
+    OPERATIONS = ("aggregate", "insert_many", "update_many", "delete_many", "bulk_write", "find")
+
     def __init__(self):
         self.n = 0
 
     def __call__(self, execute, sql, params, many, context):
         self.n += 1
         return execute(sql, params, many, context)
+
+    @contextlib.contextmanager
+    def installed(self, connection):
+        if connection.vendor != "mongodb":
+            with connection.execute_wrapper(self):
+                yield self
+            return
+        counter, original = self, connection.get_collection
+
+        class Counted:
+            def __init__(self, collection):
+                self._collection = collection
+
+            def __getattr__(self, name):
+                attr = getattr(self._collection, name)
+                if name not in counter.OPERATIONS:
+                    return attr
+
+                def counted(*args, **kwargs):
+                    counter.n += 1
+                    return attr(*args, **kwargs)
+
+                return counted
+
+        connection.get_collection = lambda name, **kwargs: Counted(original(name, **kwargs))
+        try:
+            yield self
+        finally:
+            del connection.get_collection
 
 
 def _count_queries_per_stage(counter: _QueryCounter, per_stage: dict) -> None:
@@ -378,7 +436,7 @@ def measure(n: int, *, latency: float, naive_sample: int) -> dict:
     stage_queries: dict = {}
     _count_queries_per_stage(counter, stage_queries)
     rss_before = _rss_kib()
-    with connection.execute_wrapper(counter), FakeLLM(_responder(latency)) as server, override_settings(
+    with counter.installed(connection), FakeLLM(_responder(latency)) as server, override_settings(
         OPENAI_API_KEY="bench-not-a-key", OPERATOR_LLM_BASE_URL=server.base_url, OPERATOR_LLM_MAX_RETRIES=0,
         OPERATOR_LLM_TIMEOUT=60.0, SIGNAL_WINDOW_HOURS=168, OPERATOR_LLM_DAILY_BUDGET_USD=None,
     ):
@@ -486,7 +544,7 @@ def main(argv=None) -> int:
           "| rerun LLM calls / prompt tokens (answers reused) | unchanged rerun LLM calls / prompt tokens (reused) "
           "| naive: DB (measured×N) + LLM (calls×latency) | naive calls / tokens | ratio wall |")
     print("|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---|---|---|---|---:|")
-    targets = [(backend, URLS[backend]) for backend in args.backends] if not args.database_url else \
+    targets = [(backend, _url_template(backend)) for backend in args.backends] if not args.database_url else \
         [("url", args.database_url)]
     for backend, template in targets:
         for n in args.models:

@@ -1,9 +1,9 @@
 """The signal collector: what the benchmark's results and errors say about every model.
 
 `collect_snapshots` runs a fixed number of grouped reads (lifecycle.selectors) whatever
-the number of models, then assembles one ModelSnapshot per model in Python: error
-groups by (status, normalized message), the exact streak start, warnings, catalog
-presence and the provider context. Every moment is measured from `as_of`.
+the number of models, each reading a benchmark row once, then assembles one ModelSnapshot
+per model in Python: error groups by (status, normalized message), the exact streak start,
+warnings, catalog presence and the provider context. Every moment is measured from `as_of`.
 """
 
 from __future__ import annotations
@@ -90,6 +90,15 @@ def _earliest(a, b):
     return min(a, b)
 
 
+def _streak_after(last_success, floor):
+    """The moment a model's streak errors must be later than, or None when every error in
+    [floor, as_of] counts. Models that never succeeded count from `floor` (strictly after it,
+    as the correlated subquery this replaces compared with the floor in the success's place)."""
+    if last_success is None:
+        return floor
+    return None if last_success < floor else last_success
+
+
 class _Normalizer:
     """normalize_message with a per-run cache: many rows share the same raw text."""
 
@@ -131,7 +140,8 @@ def collect_snapshots(
     provider context is always computed over the whole of each provider: one model of a provider
     whose every model fails alike is an account or endpoint problem, whatever the filter.
     `progress(step, done, total)` is called after each read. The number of queries is
-    the same for 5 models and for 50,000.
+    the same for 5 models and for 50,000 (one more when some model failed, recovered and fails
+    again with the same text: the streak read).
     """
     if as_of.tzinfo is None:
         raise ValueError("as_of must be timezone-aware")
@@ -149,7 +159,7 @@ def collect_snapshots(
         if not wanted:
             return SnapshotSet(as_of=as_of, providers={}, models=[])
 
-    steps = 6 + 2 * len(selectors.ERROR_TS_FIELDS)
+    steps = 7 + len(selectors.ERROR_TS_FIELDS)  # registry, results, errors by field, streaks, warnings, 2 catalog, retirements
     done = 0
 
     def step(name):
@@ -176,9 +186,12 @@ def collect_snapshots(
         if moment is not None and moment >= since and (provider not in last_rows or moment > last_rows[provider]):
             last_rows[provider] = moment
 
+    last_success: dict[tuple[str, str], datetime] = {}
     for row in selectors.results_by_model(since=since, as_of=as_of, providers=wanted):
         key = (row["provider"], row["model_name"])
         seen(row["provider"], row["last_success_at"])
+        if row["last_success_at"] is not None:
+            last_success[key] = _aware(row["last_success_at"])
         model = models.get(key)
         if model is None:
             if not row["successes"]:
@@ -188,8 +201,25 @@ def collect_snapshots(
         model.last_success_at = _aware(row["last_success_at"])
     step("results")
 
+    # The streak of a (model, status, raw text) group is its earliest error after the model's last
+    # success, exact whatever the window (a model failing every 45 minutes for 60 hours starts its
+    # streak 60 hours ago), per group (a burst of newer 429s cannot hide older 404s), for legacy
+    # rows dated by created_at/timestamp alike; models that never succeeded count from `floor`.
+    # It used to be a per-row `Subquery(OuterRef(...))` into the results: on MongoDB a `$lookup`
+    # (let/pipeline) per error document, a scan of the results for every error (the demo's collect
+    # took a minute on SecantusDB). Now each error row is read once, in one grouped read per
+    # timestamp field serving the window and the streak alike, and compared in Python with the last
+    # success the results read above gave per model. A group entirely after the model's last
+    # success starts its streak at its first row, one entirely before has none; only a group with
+    # rows on both sides (failed, recovered, fails again with the same text) needs its first row
+    # after the success, which one more read asks for all such models at once.
+    history = {}
     for ts_field in selectors.ERROR_TS_FIELDS:
-        for row in selectors.error_groups(field=ts_field, since=since, as_of=as_of, providers=wanted):
+        history[ts_field] = rows = selectors.error_history(field=ts_field, since=since, floor=floor, as_of=as_of,
+                                                            providers=wanted)
+        for row in rows:
+            if not row["count"]:
+                continue  # only before the window: the streak's business, below
             key = (row["provider"], row["model_name"])
             seen(row["provider"], row["last_seen_at"])
             model = models.get(key) or models.setdefault(key, _Model(*key))
@@ -201,20 +231,31 @@ def collect_snapshots(
             model.failures += row["count"]
         step(f"errors by {ts_field}")
 
-    for ts_field in selectors.ERROR_TS_FIELDS:
-        for row in selectors.streak_groups(field=ts_field, floor=floor, as_of=as_of, providers=wanted):
-            model = models.get((row["provider"], row["model_name"]))
-            if model is None:
+    streaks = []  # (row, first error after the last success)
+    straddling = set()
+    for ts_field, rows in history.items():
+        for row in rows:
+            key = (row["provider"], row["model_name"])
+            if key not in models:
                 continue
-            first = _aware(row["streak_first_at"])
-            model.streak_started_at = _earliest(model.streak_started_at, first)
-            text = row["message"] or row["error"] or ""
-            group = model.errors.get((row["http_status"], normalize(text)))
-            if group is not None:
-                # A streak that began before the window shows in the group's first_seen_at.
-                group.streak_first_at = _earliest(group.streak_first_at, first)
-                group.first_seen_at = _earliest(group.first_seen_at, first)
-        step(f"streaks by {ts_field}")
+            after = _streak_after(last_success.get(key), floor)
+            first, last = _aware(row["streak_span_first"]), _aware(row["streak_span_last"])
+            if after is None or first > after:
+                streaks.append((row, first))
+            elif last > after:
+                straddling.add((ts_field, *key, after))
+    for row in selectors.streak_groups(after=sorted(straddling), as_of=as_of):
+        streaks.append((row, _aware(row["streak_first_at"])))
+    for row, first in streaks:
+        model = models[(row["provider"], row["model_name"])]
+        model.streak_started_at = _earliest(model.streak_started_at, first)
+        text = row["message"] or row["error"] or ""
+        group = model.errors.get((row["http_status"], normalize(text)))
+        if group is not None:
+            # A streak that began before the window shows in the group's first_seen_at.
+            group.streak_first_at = _earliest(group.streak_first_at, first)
+            group.first_seen_at = _earliest(group.first_seen_at, first)
+    step("streaks")
 
     for row in selectors.warnings_by_model(since=since, as_of=as_of, providers=wanted):
         model = models.get((row["provider"], row["model_name"]))
@@ -289,8 +330,9 @@ def collect_snapshots(
 
 
 def _ordered(groups: dict) -> list[ErrorGroup]:
-    # Newest first; ties by count then text, so the order is reproducible.
-    items = [g.to_error_group() for g in groups.values()]
+    # Newest first; ties by count then text, so the order is reproducible (not the database's row
+    # order, which no read here fixes).
+    items = sorted((g.to_error_group() for g in groups.values()), key=lambda g: (g.normalized, g.status or 0, g.message))
     items.sort(key=lambda g: (g.last_seen_at.timestamp() if g.last_seen_at else 0, g.count), reverse=True)
     return items
 

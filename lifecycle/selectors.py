@@ -1,18 +1,20 @@
 """Reads for the signal collector: grouped aggregations whose number never depends on
-how many models there are (each one is a single `$group` on MongoDB).
+how many models there are (each one is a single `$group` on MongoDB), and none correlated:
+a per-row subquery is a `$lookup` per document on MongoDB (lifecycle.collector says more).
 
 Legacy error rows carry `created_at` or `timestamp` instead of `ts`; every error read is
-run once per timestamp field, each restricted to rows whose earlier fields are empty, so
-a row is counted exactly once and each read can use that field's index.
+restricted, per timestamp field, to rows whose earlier fields are empty, so a row is counted
+exactly once (by the first field it carries) and each read can use that field's index.
 """
 
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from functools import reduce
 
-from django.db.models import Count, DateTimeField, Max, Min, OuterRef, Q, Subquery, Value
+from django.db.models import Count, DateTimeField, Max, Min, Q
 from django.db.models.functions import Coalesce
 
 from lifecycle.models import (
@@ -45,7 +47,11 @@ def results_by_model(*, since: datetime, as_of: datetime, providers=None) -> lis
 
 
 def warnings_by_model(*, since: datetime, as_of: datetime, providers=None) -> list[dict]:
-    """Warning lists attached to successful runs in the window, grouped per model and list."""
+    """Warning lists attached to successful runs in the window, grouped per model and list.
+
+    Its own read on purpose: folded into results_by_model (grouping by a Case on run_ts) it read
+    the results once, but made that read of all history twice as slow when the history is longer
+    than the window (bench/README.md, Collector), where this read only walks the window."""
     qs = BenchmarkResult.objects.filter(run_ts__gte=since, run_ts__lte=as_of, warnings__isnull=False)
     return list(
         _in_providers(qs, providers)
@@ -61,35 +67,49 @@ def _errors_dated_by(field: str, providers):
     return _in_providers(qs, providers)
 
 
-def error_groups(*, field: str, since: datetime, as_of: datetime, providers=None) -> list[dict]:
-    """Errors in [since, as_of] dated by `field`, grouped by (model, status, raw text)."""
-    qs = _errors_dated_by(field, providers).filter(**{f"{field}__gte": since, f"{field}__lte": as_of})
+def error_history(*, field: str, since: datetime, floor: datetime, as_of: datetime, providers=None) -> list[dict]:
+    """Errors in [floor, as_of] dated by `field`, grouped by (model, status, raw text): the window's
+    count, first_seen_at and last_seen_at ([since, as_of]; count 0 for a group with no row in the
+    window) and the whole span's streak_span_first/streak_span_last ([floor, as_of], floor <= since).
+
+    One `$group` reads each row once for both the window and the streak (lifecycle.collector
+    compares streak_span_* with each model's last success; streak_groups settles the rest)."""
+    window = Q(**{f"{field}__gte": since})
+    qs = _errors_dated_by(field, providers).filter(**{f"{field}__gte": floor, f"{field}__lte": as_of})
     return list(
         qs.order_by()
         .values(*ERROR_GROUP_FIELDS)
-        .annotate(count=Count("id"), first_seen_at=Min(field), last_seen_at=Max(field))
+        .annotate(count=Count("id", filter=window), first_seen_at=Min(field, filter=window),
+                  last_seen_at=Max(field, filter=window), streak_span_first=Min(field),
+                  streak_span_last=Max(field))
     )
 
 
-def streak_groups(*, field: str, floor: datetime, as_of: datetime, providers=None) -> list[dict]:
-    """Per (model, status, raw text): the earliest error after the model's last success.
+def streak_groups(*, after: Iterable[tuple[str, str, str, datetime]], as_of: datetime) -> list[dict]:
+    """Per (model, status, raw text): the earliest error dated after a given moment, up to as_of.
 
-    Exact, whatever the window: a model failing every 45 minutes for 60 hours starts its
-    streak 60 hours ago, and a burst of newer 429s cannot hide older 404s. Models that
-    never succeeded count from `floor`.
+    `after` holds (timestamp field, provider, model_name, moment): the model's errors dated by
+    that field count when later than the moment (its last success). One read whatever its size:
+    each model is one branch of an `$or` (for `ts`, a range of the (provider, model_name, ts)
+    index), never a per-row correlated subquery. Empty `after`: no query, no rows.
     """
-    last_success = (
-        BenchmarkResult.objects.filter(
-            provider=OuterRef("provider"), model_name=OuterRef("model_name"), run_ts__lte=as_of
-        )
-        .order_by("-run_ts")
-        .values("run_ts")[:1]
-    )
-    since_success = Coalesce(Subquery(last_success), Value(floor), output_field=DateTimeField())
-    qs = _errors_dated_by(field, providers).filter(
-        **{f"{field}__gte": floor, f"{field}__lte": as_of, f"{field}__gt": since_success}
-    )
-    return list(qs.order_by().values(*ERROR_GROUP_FIELDS).annotate(streak_first_at=Min(field)))
+    by_field: dict[str, dict[str, list[Q]]] = {}
+    for field, provider, model_name, moment in after:
+        by_field.setdefault(field, {}).setdefault(provider, []).append(
+            Q(model_name=model_name, **{f"{field}__gt": moment}))
+    if not by_field:
+        return []
+    dated = []
+    for field, providers in sorted(by_field.items()):
+        earlier = ERROR_TS_FIELDS[: ERROR_TS_FIELDS.index(field)]
+        models = reduce(operator.or_, (Q(provider=p) & reduce(operator.or_, branches)
+                                       for p, branches in sorted(providers.items())))
+        dated.append(Q(**{f"{name}__isnull": True for name in earlier}, **{f"{field}__lte": as_of}) & models)
+    # A row matched through one field's branch has the earlier fields empty, so the first
+    # non-empty of (ts, created_at, timestamp) is the field that dates it.
+    moment = Coalesce(*ERROR_TS_FIELDS, output_field=DateTimeField())
+    qs = BenchmarkError.objects.filter(reduce(operator.or_, dated))
+    return list(qs.order_by().values(*ERROR_GROUP_FIELDS).annotate(streak_first_at=Min(moment)))
 
 
 def runner_last_rows(*, since: datetime, as_of: datetime, providers=None) -> dict[str, datetime]:

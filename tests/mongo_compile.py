@@ -200,3 +200,66 @@ def check_recorded(recorded) -> list[CompiledQuery]:
                 f"{type(exc).__name__}: {exc}"
             ) from exc
     return results
+
+
+class _RecordingCollection:
+    """A real pymongo collection that also notes every aggregate pipeline sent through it."""
+
+    def __init__(self, collection, log):
+        self._collection = collection
+        self._log = log
+
+    def aggregate(self, pipeline, *args, **kwargs):
+        self._log.append((self._collection.name, pipeline))
+        return self._collection.aggregate(pipeline, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._collection, name)
+
+
+@contextlib.contextmanager
+def record_pipelines(using: str = "default", apps=CHECKED_APPS):
+    """(collection, pipeline) of every aggregate our apps' queries are on MongoDB, on any backend.
+
+    On MongoDB the pipelines the connection really sends; on SQLite/PostgreSQL the recorded
+    queries compiled for MongoDB (the list fills when the block ends, the SQL having run).
+    """
+    pipelines: list[tuple[str, list]] = []
+    connection = connections[using]
+    if connection.vendor == "mongodb":
+        # Every compiler takes its collection from the connection's get_collection.
+        shadowed = connection.__dict__.get("get_collection")
+        original = connection.get_collection
+        connection.get_collection = lambda name, **kwargs: _RecordingCollection(original(name, **kwargs), pipelines)
+        try:
+            yield pipelines
+        finally:
+            if shadowed is None:
+                del connection.get_collection
+            else:
+                connection.get_collection = shadowed
+        return
+    with record_queries(apps) as recorded:
+        yield pipelines
+    for compiled in check_recorded(recorded):
+        pipelines.extend((name, pipeline) for method, name, pipeline in compiled.operations if method == "aggregate")
+
+
+def correlated_lookups(pipeline) -> list[dict]:
+    """Every `$lookup` with `let`/`pipeline` (a per-document subquery) anywhere in `pipeline`,
+    including inside the sub-pipelines of `$lookup`, `$facet` and `$unionWith`."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            lookup = node.get("$lookup")
+            if isinstance(lookup, dict) and ("let" in lookup or "pipeline" in lookup):
+                found.append(lookup)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, (list, tuple)):
+            for item in node:
+                walk(item)
+
+    walk(pipeline)
+    return found

@@ -111,6 +111,58 @@ def test_it_counts_legacy_rows_with_created_at_timestamp_and_error():
     assert snap.streak_started_at == AS_OF - 50 * H
 
 
+def test_it_keeps_every_streak_exact_in_one_fleet_and_on_the_next_collect():
+    """The streak rule, case by case, in one collect (24h window, 100h lookback): the earliest error
+    after the model's last success, whatever the window, whichever field dates the row."""
+    register("openai", "long", "burst", "never", "legacy", "recovered", "recovered-legacy", "tie", "healed")
+    successes("openai", "long", every(3, 90, 61))
+    failures("openai", "long", every(0.75, 60, 0.75), 404, NOT_FOUND % "long")  # longer than the window
+    successes("openai", "burst", [70, 66, 63])
+    failures("openai", "burst", every(3, 60, 3), 404, NOT_FOUND % "burst")
+    failures("openai", "burst", every(0.01, 2, 0.1), 429, "Error code: 429 - slow down")  # newer, many more
+    failures("openai", "never", [120, 90, 10], 404, NOT_FOUND % "never")  # 120h is before the lookback
+    successes("openai", "legacy", [80])
+    failures("openai", "legacy", [90, 70, 60], 404, NOT_FOUND % "legacy", field="created_at")
+    failures("openai", "legacy", [50], 404, NOT_FOUND % "legacy", field="timestamp")
+    failures("openai", "legacy", [5], 404, NOT_FOUND % "legacy")
+    # A success between two failure runs with the same text: only the second run is the streak.
+    failures("openai", "recovered", every(3, 50, 41), 404, NOT_FOUND % "recovered")
+    successes("openai", "recovered", [38])
+    failures("openai", "recovered", every(3, 20, 2), 404, NOT_FOUND % "recovered")
+    failures("openai", "recovered-legacy", [50, 45, 30, 10], 404, NOT_FOUND % "recovered-legacy", field="created_at")
+    successes("openai", "recovered-legacy", [40])
+    successes("openai", "tie", [30, 12])
+    failures("openai", "tie", [12, 9, 6], 500, demo.SERVER_ERROR_FIREWORKS)  # the 12h one is the success's run
+    failures("openai", "healed", [30, 20, 10], 404, NOT_FOUND % "healed")
+    successes("openai", "healed", [5])
+
+    snaps = by_key(collect_snapshots(as_of=AS_OF, window_hours=24, lookback_hours=100))
+    streaks = {m.model_id: m.streak_started_at for m in snaps.values()}
+    assert streaks == {"long": AS_OF - 60 * H, "burst": AS_OF - 60 * H, "never": AS_OF - 90 * H,
+                       "legacy": AS_OF - 70 * H, "recovered": AS_OF - 20 * H, "recovered-legacy": AS_OF - 30 * H,
+                       "tie": AS_OF - 9 * H, "healed": None}
+    group_streaks = {(m.model_id, g.status): g.streak_first_at for m in snaps.values() for g in m.errors}
+    assert group_streaks == {
+        ("long", 404): AS_OF - 60 * H, ("burst", 404): AS_OF - 60 * H, ("burst", 429): AS_OF - 2 * H,
+        ("never", 404): AS_OF - 90 * H, ("legacy", 404): AS_OF - 70 * H, ("recovered", 404): AS_OF - 20 * H,
+        ("recovered-legacy", 404): AS_OF - 30 * H, ("tie", 500): AS_OF - 9 * H, ("healed", 404): None}
+    recovered = snaps[("openai", "recovered")].errors[0]
+    assert (recovered.count, recovered.first_seen_at) == (7, AS_OF - 20 * H)  # the window's rows only
+    # The streak reaches back before the window: first_seen_at shows it, count stays the window's.
+    legacy = snaps[("openai", "legacy")].errors[0]
+    assert (legacy.count, legacy.first_seen_at, legacy.last_seen_at) == (1, AS_OF - 70 * H, AS_OF - 5 * H)
+
+    # The next collect: "long" recovers, "healed" fails again with the text it had before.
+    successes("openai", "long", [0.5])
+    failures("openai", "healed", [1], 404, NOT_FOUND % "healed")
+    again = by_key(collect_snapshots(as_of=AS_OF, window_hours=24, lookback_hours=100))
+    assert again[("openai", "long")].streak_started_at is None
+    assert again[("openai", "healed")].streak_started_at == AS_OF - 1 * H
+    assert again[("openai", "healed")].errors[0].streak_first_at == AS_OF - 1 * H
+    assert {k: m.streak_started_at for k, m in again.items() if k[1] not in ("long", "healed")} == {
+        k: m.streak_started_at for k, m in snaps.items() if k[1] not in ("long", "healed")}
+
+
 def test_it_groups_by_normalized_message_and_keeps_one_redacted_sample():
     register("openai", "gpt-x")
     for h, rid in ((5, "req_aaaaaaaaaaaaaaaa"), (3, "req_bbbbbbbbbbbbbbbb"), (1, "req_cccccccccccccccc")):
@@ -140,6 +192,16 @@ def test_it_reports_last_success_ever_warnings_and_ignores_rows_after_as_of():
     assert haiku.errors == [] and haiku.successes == 9
     assert (old.runs, old.successes, old.last_success_at, old.errors) == (0, 0, AS_OF - 400 * H, [])
     assert classify_model(old, None, as_of=AS_OF).lifecycle_status == "stale"
+
+
+def test_it_orders_groups_tied_on_last_seen_and_count_by_their_text():
+    register("openai", "gpt-x")
+    successes("openai", "gpt-x", [5, 2], warnings=["zeta notice", "alpha notice", "mu notice"])
+    failures("openai", "gpt-x", [3], 500, "server error")
+    failures("openai", "gpt-x", [3], 502, "bad gateway")
+    snap = by_key(collect_snapshots(as_of=AS_OF))[("openai", "gpt-x")]
+    assert [w.message for w in snap.warnings] == ["alpha notice", "mu notice", "zeta notice"]
+    assert [g.status for g in snap.errors] == [502, 500]  # "bad gateway" before "server error"
 
 
 def test_it_counts_catalog_absence_only_after_a_complete_sync():
@@ -225,6 +287,8 @@ def _fleet(n):
         register(provider, model)
         successes(provider, model, every(12, 160, 40), warnings=["deprecated soon"] if i % 7 == 0 else None)
         failures(provider, model, every(12, 36, 0), 404, NOT_FOUND % model, field=("ts", "created_at", "timestamp")[i % 3])
+        if i % 2:  # the same failure once before the last success too: the streak read settles it
+            failures(provider, model, [44], 404, NOT_FOUND % model, field=("ts", "created_at", "timestamp")[i % 3])
     for provider in providers:
         catalog(provider, [f"model-{i}" for i in range(0, n, 2)])
 
