@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from lifecycle.services import signals_collect
-from lifecycle.snapshots import MAX_WINDOW_HOURS, SnapshotFormatError, parse_datetime
-from llmops.lib.dates import moment_refusal
+from lifecycle.snapshots import MAX_WINDOW_HOURS
+from llmops.lib.cli import as_of_argument
 from llmops.lib.progress import Progress
 
 
@@ -31,15 +31,8 @@ class Command(BaseCommand):
                             help=f"signal window (default SIGNAL_WINDOW_HOURS={settings.SIGNAL_WINDOW_HOURS})")
 
     def handle(self, *args, **options):
-        as_of = timezone.now()
-        if options["as_of"]:
-            try:
-                as_of = parse_datetime(options["as_of"], where="--as-of")
-            except SnapshotFormatError as exc:
-                raise CommandError(str(exc)) from None
-            # It writes model_status (computed_at = as_of): not ahead of the clock.
-            if refusal := moment_refusal(as_of, what="--as-of", writing=True):
-                raise CommandError(refusal)
+        # It writes model_status (computed_at = as_of): not ahead of the clock.
+        as_of = as_of_argument(options["as_of"], writing=True) or timezone.now()
         window = options["window_hours"]
         if window is not None and not 1 <= window <= MAX_WINDOW_HOURS:
             raise CommandError(f"--window-hours must be a positive integer of at most {MAX_WINDOW_HOURS} (a year), "

@@ -2,8 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from lifecycle.demo import DemoRefused, seed_demo
-from lifecycle.snapshots import SnapshotFormatError, parse_datetime
-from llmops.lib.dates import moment_refusal
+from llmops.lib.cli import as_of_argument
 
 DEMO_ADMIN = ("admin", "admin")
 
@@ -31,14 +30,7 @@ class Command(BaseCommand):
                             help="the hour the demo history ends at (default: now, UTC); reruns at one moment agree")
 
     def handle(self, *args, **options):
-        as_of = None
-        if options["as_of"]:
-            try:
-                as_of = parse_datetime(options["as_of"], where="--as-of")
-            except SnapshotFormatError as exc:
-                raise CommandError(str(exc)) from None
-            if refusal := moment_refusal(as_of, what="--as-of", writing=True):
-                raise CommandError(refusal)
+        as_of = as_of_argument(options["as_of"], writing=True)
         try:
             counts = seed_demo(seed=options["seed"], force=options["force"], as_of=as_of,
                                lifecycle=options["lifecycle"])

@@ -5,9 +5,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from lifecycle.snapshots import SnapshotFormatError, load_snapshot_file, parse_datetime
-from llmops.lib.cli import model_key
-from llmops.lib.dates import moment_refusal
+from lifecycle.snapshots import SnapshotFormatError, load_snapshot_file
+from llmops.lib.cli import as_of_argument, model_key
 from llmops.lib.progress import Progress
 from operator_app.engine import operator_run
 from operator_app.locking import LockBusy
@@ -29,14 +28,8 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", help="ISO 8601 moment to decide at (default: now, or each file's as_of)")
 
     def handle(self, *args, **opts):
-        try:
-            as_of = parse_datetime(opts["as_of"], where="--as-of") if opts["as_of"] else None
-        except SnapshotFormatError as exc:
-            raise CommandError(str(exc)) from None
         # A replay never writes; a pass writes unless --dry-run.
-        writing = not (opts["dry_run"] or opts["snapshots"])
-        if as_of is not None and (refusal := moment_refusal(as_of, what="--as-of", writing=writing)):
-            raise CommandError(refusal)
+        as_of = as_of_argument(opts["as_of"], writing=not (opts["dry_run"] or opts["snapshots"]))
         model_keys = [model_key(m, option="--model") for m in opts["model"]]
         progress = Progress("reasoning", stream=self.stderr._out).update
         if opts["snapshots"]:

@@ -1,25 +1,13 @@
 """Send the daily health report (or print it with --dry-run). Needs no Redis."""
 
 import sys
-from datetime import datetime
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone as dj_timezone
 
-from llmops.lib.dates import moment_refusal, parse_iso
+from llmops.lib.cli import as_of_argument
 from operator_app.report import ReportError, health_report_send
-
-
-def _as_of(value: str) -> datetime:
-    try:
-        moment = parse_iso(value)
-    except ValueError:
-        raise CommandError(f"--as-of: not an ISO 8601 timestamp: {value!r}") from None
-    # The report writes nothing: a future end of period is only an odd question, not a risk.
-    if refusal := moment_refusal(moment, what="--as-of", writing=False):
-        raise CommandError(refusal)
-    return moment
 
 
 class Command(BaseCommand):
@@ -33,7 +21,8 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", default="", help="end of the period, ISO 8601 (default: now)")
 
     def handle(self, *args, **options):
-        as_of = _as_of(options["as_of"]) if options["as_of"] else dj_timezone.now()
+        # The report writes nothing: a future end of period is only an odd question, not a risk.
+        as_of = as_of_argument(options["as_of"], writing=False) or dj_timezone.now()
         try:
             outcome = health_report_send(as_of=as_of, days=options["days"], to=options["to"],
                                          dry_run=options["dry_run"])
