@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 
 from discovery.models import CatalogFetchRun, MatchStatus
 from discovery.selectors import discovery_new_models_folded
@@ -29,7 +29,7 @@ from llmops.lib.text import sanitize_text
 from llmops.models import JobFailure
 from llmops.selectors import OVERDUE_PERIODS, scheduled_jobs
 from operator_app.models import Decision, OperatorRun
-from registry.models import CANDIDATE_PREFIX, AuditLog
+from registry.models import CANDIDATE_PREFIX, AuditLog, RegisteredModel
 from registry.selectors import registry_enabled_providers
 from registry.vocabulary import ACCOUNT_CLASSES, OUTAGE_CLASSES, RECOVERABLE_CLASSES, Action, ErrorClass, class_label
 
@@ -443,9 +443,25 @@ def _retiring(*, since, as_of) -> list[dict]:
     return out
 
 
-def _fleet() -> list[tuple[str, int]]:
-    return [(row["lifecycle_status"], row["n"]) for row in
-            ModelStatus.objects.values("lifecycle_status").annotate(n=Count("id")).order_by("lifecycle_status")]
+@dataclass
+class FleetLine:
+    """The registry now, beside the health statuses of the last collect: a pass disables after it
+    collects, so the two differ right after one, and the line says which is which."""
+    enabled: int
+    disabled: int
+    statuses: list[tuple[str, int]]
+    collected_at: datetime | None
+
+
+def _fleet() -> FleetLine | None:
+    registry = dict(RegisteredModel.objects.values_list("enabled").annotate(n=Count("id")).order_by())
+    rows = list(ModelStatus.objects.values("lifecycle_status").annotate(n=Count("id"), last=Max("computed_at"))
+                .order_by("lifecycle_status"))
+    if not registry and not rows:
+        return None
+    return FleetLine(enabled=registry.get(True, 0), disabled=registry.get(False, 0),
+                     statuses=[(row["lifecycle_status"], row["n"]) for row in rows],
+                     collected_at=max((row["last"] for row in rows if row["last"]), default=None))
 
 
 # --- the report ----------------------------------------------------------------------------

@@ -7,7 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from discovery.models import OpenRouterModel
-from lifecycle.models import ModelProbe, ModelRetirement, ProviderCatalogEntry, ProviderCatalogSync
+from lifecycle.demo import seed_demo
+from lifecycle.models import ModelProbe, ModelRetirement, ModelStatus, ProviderCatalogEntry, ProviderCatalogSync
 from llmops.models import JobFailure
 from operator_app.models import Decision, OperatorRun
 from operator_app.report import health_report_build, health_report_render, health_report_send
@@ -254,8 +255,9 @@ def test_it_builds_the_report_with_a_constant_number_of_queries(email_settings, 
     # catalog-runs section (issue #13: OpenRouter fetch runs, provider catalog syncs); + 2 for
     # "Recovered" and "Admissions" (enable and reject_candidate audits, pending enables) and + 5 for
     # "Retiring soon" (the calendar, registry rows, latest catalog syncs, the successors' entries,
-    # retirement probes) — issue 14
-    with django_assert_max_num_queries(28) as small:
+    # retirement probes) — issue 14; + 1 for the registry's enabled/disabled counts beside the
+    # health statuses of the last collect
+    with django_assert_max_num_queries(29) as small:
         health_report_build(as_of=AS_OF, days=1)
     for i in range(30):
         Decision.objects.create(provider="p", model_id=f"m{i}", action="disable", status="pending",
@@ -309,3 +311,24 @@ def test_it_lists_matched_and_ambiguous_new_models_first_with_their_add_commands
     html = health_report_render(context=context).html
     assert "<code>python manage.py add_matched_models acme/m2 acme/m2:free</code>" in html
     assert html.index("acme/m2") < html.index("acme/m1") < html.index("acme/amb")
+
+
+@pytest.mark.django_db
+def test_it_tells_the_registry_now_from_the_health_of_the_last_collect(email_settings, settings):
+    """A pass collects, then disables: the email's fleet line must not show the collect's "disabled"
+    count as the registry's (it read 2 disabled on the demo after 4 unattended disables)."""
+    settings.OPENAI_API_KEY = ""
+    seed_demo()
+    call_command("run_operator", "--no-llm", stdout=StringIO(), stderr=StringIO())
+    out = StringIO()
+    call_command("send_health_report", "--dry-run", stdout=out)
+    line = next(line for line in out.getvalue().splitlines() if line.startswith("Registry:"))
+    disabled = RegisteredModel.objects.filter(enabled=False).count()
+    enabled = RegisteredModel.objects.filter(enabled=True).count()
+    collected = ModelStatus.objects.order_by("-computed_at").values_list("computed_at", flat=True)[0]
+    assert line.startswith(f"Registry: {enabled} enabled, {disabled} disabled; "
+                           f"health at the last collect ({collected:%Y-%m-%d %H:%M} UTC): ")
+    statuses = dict(pair.rsplit(" ", 1) for pair in line.split(" UTC): ", 1)[1].split(", "))
+    assert sum(map(int, statuses.values())) == ModelStatus.objects.count()
+    assert AuditLog.objects.filter(action="disable", actor_type="operator").count() == 4
+    assert disabled > int(statuses.get("disabled", 0))  # the pass's disables came after its collect
