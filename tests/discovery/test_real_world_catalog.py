@@ -140,6 +140,7 @@ def refuse_inserts():
                 cursor.execute(f"DROP FUNCTION IF EXISTS faults_{table}()")
 
 
+@pytest.mark.sql_only(reason="injects the database error with SQLite/PostgreSQL triggers")
 @pytest.mark.django_db(transaction=True)
 def test_a_run_that_fails_for_an_unexpected_reason_ends_failed_not_running(real_world_file, refuse_inserts):
     """A real database error while storing (a trigger refuses the insert): the error propagates,

@@ -36,6 +36,7 @@ def real_history():
     old = now - timedelta(days=9)
     entry = ProviderCatalogEntry.objects.create(provider="openai", model_id="gpt-4.1", first_seen_at=old,
                                                 last_seen_at=old)
+    entry.refresh_from_db()  # what the database holds (MongoDB keeps milliseconds), to compare with later
     ProviderCatalogSync.objects.create(provider="openai", source="api", status="partial", started_at=old)
     return {"rows": {(type(r), r.pk) for r in rows}, "entry": entry}
 
