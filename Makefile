@@ -57,15 +57,15 @@ test-postgres: $(STAMP)
 		echo "PostgreSQL not reachable at $(POSTGRES_TEST_URL): skipping the PostgreSQL run (set POSTGRES_TEST_URL)"; \
 	fi
 
-# The whole suite on SecantusDB (slow: see tests/mongo/README.md); SQL-only tests skip there.
+# The whole suite on SecantusDB (~10 min here; CI runs it: see tests/mongo/README.md); SQL-only tests skip there.
 # Fast flush between tests (post-migrate snapshot instead of flush + post_migrate); a test phase
 # that runs past MONGO_TEST_TIMEOUT seconds fails instead of hanging the run.
 MONGO_TEST_TIMEOUT ?= 900
 test-mongo: $(STAMP) $(SECANTUS_STAMP)
 	MONGO_FAST_FLUSH=1 MONGO_TEST_TIMEOUT=$(MONGO_TEST_TIMEOUT) $(SERVE_MONGO) $(PY) -m pytest -q -p tests.mongo.plugin
 
-# The CI MongoDB suite: the tests marked `mongo`, and the live CRUD test (marked `mongo_live`),
-# which runs because serve.py sets MONGODB_URI. CI requires the server with REQUIRE_MONGO=1.
+# The quick MongoDB suite (~6 min): the tests marked `mongo`, and the live CRUD test (marked
+# `mongo_live`), which runs because serve.py sets MONGODB_URI. REQUIRE_MONGO=1 requires the server.
 test-mongo-ci: $(STAMP) $(SECANTUS_STAMP)
 	$(SERVE_MONGO) $(PY) -m pytest -q -p tests.mongo.plugin -m "mongo or mongo_live"
 

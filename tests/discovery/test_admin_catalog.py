@@ -33,7 +33,7 @@ def test_it_filters_by_match_status_and_provider_and_escapes_names(admin_client,
     assert SCRIPT not in html and "&lt;script&gt;" in html
 
 
-@pytest.mark.mongo  # the CI MongoDB suite (make test-mongo-ci)
+@pytest.mark.mongo  # the quick MongoDB suite (make test-mongo-ci)
 @pytest.mark.django_db
 def test_it_adds_matched_models_as_disabled_candidates_after_confirmation(client, catalog):
     matched, unmatched = catalog

@@ -19,7 +19,7 @@ def _fetch(server, as_of=T0, **kw):
     return openrouter_fetch(as_of=as_of, url=server.url("/api/v1/models"), http_options=FAST_HTTP, **kw)
 
 
-@pytest.mark.mongo  # the CI MongoDB suite (make test-mongo-ci)
+@pytest.mark.mongo  # the quick MongoDB suite (make test-mongo-ci)
 def test_it_fetches_and_stores_the_whole_catalog(server, catalog_body, settings):
     settings.OPENROUTER_API_KEY = "or-key-123"
     server.route("/api/v1/models", Reply(200, catalog_body))
@@ -34,7 +34,7 @@ def test_it_fetches_and_stores_the_whole_catalog(server, catalog_body, settings)
     assert llama.created.year == 2024 and llama.context_length > 0
 
 
-@pytest.mark.mongo  # the CI MongoDB suite (make test-mongo-ci)
+@pytest.mark.mongo  # the quick MongoDB suite (make test-mongo-ci)
 def test_it_upserts_idempotently_and_never_deletes(server, catalog_body):
     server.route("/api/v1/models", Reply(200, catalog_body))
     _fetch(server)

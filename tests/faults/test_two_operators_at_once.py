@@ -104,7 +104,7 @@ def test_a_pass_started_while_another_holds_the_lock_is_refused_cleanly():
     assert not JobFailure.objects.exists()
 
 
-@pytest.mark.mongo  # the CI MongoDB suite (make test-mongo-ci)
+@pytest.mark.mongo  # the quick MongoDB suite (make test-mongo-ci)
 @pytest.mark.django_db(transaction=True)
 def test_two_admins_approving_the_same_batch_of_a_pass_execute_it_once():
     """After a full pass left its disables for review, two admins approve the whole batch at once."""

@@ -32,7 +32,7 @@ def operator_client(client):
     return client
 
 
-@pytest.mark.mongo  # the CI MongoDB suite (make test-mongo-ci)
+@pytest.mark.mongo  # the quick MongoDB suite (make test-mongo-ci)
 @pytest.mark.django_db
 def test_it_lists_decisions_with_their_review_columns(operator_client):
     decisions_fixture(2)
@@ -113,7 +113,7 @@ def test_it_asks_for_confirmation_before_approving(operator_client):
     assert not AuditLog.objects.exists()
 
 
-@pytest.mark.mongo  # the CI MongoDB suite (make test-mongo-ci)
+@pytest.mark.mongo  # the quick MongoDB suite (make test-mongo-ci)
 @pytest.mark.django_db
 def test_it_approves_and_executes_on_confirmation_with_audit_and_reviewer(operator_client):
     decisions = decisions_fixture(2)
@@ -157,7 +157,7 @@ def test_it_executes_once_when_the_same_batch_is_approved_twice(operator_client)
     assert any(m.startswith("2 skipped (already reviewed)") for m in messages)
 
 
-@pytest.mark.mongo  # the CI MongoDB suite (make test-mongo-ci)
+@pytest.mark.mongo  # the quick MongoDB suite (make test-mongo-ci)
 @pytest.mark.django_db(transaction=True)
 def test_it_executes_once_when_two_admins_approve_concurrently():
     if connection.vendor == "sqlite":
@@ -196,7 +196,7 @@ def test_it_executes_once_when_two_admins_approve_concurrently():
     assert set(Decision.objects.values_list("reviewer_name", flat=True)) <= {"olga", "otto"}
 
 
-@pytest.mark.mongo  # the CI MongoDB suite (make test-mongo-ci)
+@pytest.mark.mongo  # the quick MongoDB suite (make test-mongo-ci)
 @pytest.mark.django_db
 def test_it_requires_a_reason_to_reject(operator_client):
     decision = decisions_fixture(1)[0]
@@ -230,7 +230,7 @@ def test_it_denies_review_actions_to_viewers(client):
     assert not AuditLog.objects.exists()
 
 
-@pytest.mark.mongo  # the CI MongoDB suite (make test-mongo-ci)
+@pytest.mark.mongo  # the quick MongoDB suite (make test-mongo-ci)
 @pytest.mark.django_db
 def test_it_needs_the_matching_permission_for_each_action(client):
     from django.contrib.auth.models import Permission, User

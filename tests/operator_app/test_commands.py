@@ -24,7 +24,7 @@ def run(*args):
     return out.getvalue()
 
 
-@pytest.mark.mongo  # the CI MongoDB suite (make test-mongo-ci)
+@pytest.mark.mongo  # the quick MongoDB suite (make test-mongo-ci)
 def test_disable_models_is_a_dry_run_until_apply_and_is_revertible(fleet_rows):
     out = run("disable_models", "--provider", "openrouter", "--reason", "phase 1: direct providers only")
     assert "would disable openrouter/a" in out and "3 would be disabled" in out
@@ -51,7 +51,7 @@ def test_disable_models_refuses_unknown_models_and_empty_reasons(fleet_rows):
     assert RegisteredModel.objects.filter(enabled=False).count() == 0
 
 
-@pytest.mark.mongo  # the CI MongoDB suite (make test-mongo-ci)
+@pytest.mark.mongo  # the quick MongoDB suite (make test-mongo-ci)
 def test_decisions_approve_and_reject_commands(fleet_rows):
     d1 = Decision.objects.create(provider="openai", model_id="gpt-4o", action="disable", confidence=0.9,
                                  error_class="hard_model", suggested_by="llm")

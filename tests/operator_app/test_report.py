@@ -100,7 +100,7 @@ def test_it_has_no_severity_tag_on_a_quiet_day(email_settings):
     assert "None pending." in email.text
 
 
-@pytest.mark.mongo  # the CI MongoDB suite (make test-mongo-ci)
+@pytest.mark.mongo  # the quick MongoDB suite (make test-mongo-ci)
 @pytest.mark.django_db
 def test_it_lists_every_section_in_the_text_body(email_settings):
     day = _fleet_day()
@@ -157,7 +157,7 @@ def test_it_keeps_the_text_body_plain_but_free_of_control_characters(email_setti
     assert "&amp;" not in text
 
 
-@pytest.mark.mongo  # the CI MongoDB suite (make test-mongo-ci)
+@pytest.mark.mongo  # the quick MongoDB suite (make test-mongo-ci)
 @pytest.mark.django_db
 def test_it_sends_a_multipart_email_through_the_configured_backend(email_settings):
     _fleet_day()

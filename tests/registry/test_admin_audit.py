@@ -62,7 +62,7 @@ def test_it_escapes_reasons_on_the_detail_page(admin_client):
     assert SCRIPT not in html and "&lt;script&gt;" in html
 
 
-@pytest.mark.mongo  # the CI MongoDB suite (make test-mongo-ci)
+@pytest.mark.mongo  # the quick MongoDB suite (make test-mongo-ci)
 @pytest.mark.django_db
 def test_it_reverts_a_reversible_change_after_confirmation(client):
     audit, _decision = _executed_disable()

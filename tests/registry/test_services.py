@@ -55,7 +55,7 @@ def test_it_refuses_unknown_models_and_classes(model):
     assert AuditLog.objects.count() == 0
 
 
-@pytest.mark.mongo  # the CI MongoDB suite (make test-mongo-ci)
+@pytest.mark.mongo  # the quick MongoDB suite (make test-mongo-ci)
 def test_it_applies_a_concurrent_disable_once(model, monkeypatch):
     registry_disable(provider="openai", model_id="gpt-4.5-preview", reason="a", disabled_class="hard_model",
                      actor=Actor.operator())
@@ -75,7 +75,7 @@ def test_it_applies_a_concurrent_disable_once(model, monkeypatch):
     assert model.disabled_reason == "a"
 
 
-@pytest.mark.mongo  # the CI MongoDB suite (make test-mongo-ci)
+@pytest.mark.mongo  # the quick MongoDB suite (make test-mongo-ci)
 def test_it_reverts_a_disable_once_and_records_both_rows(model):
     user = get_user_model().objects.create_user("alice")
     audit = registry_disable(provider="openai", model_id="gpt-4.5-preview", reason="dead",
@@ -94,7 +94,7 @@ def test_it_reverts_a_disable_once_and_records_both_rows(model):
         change_revert(audit_id="not-an-id", actor=Actor.for_user(user))
 
 
-@pytest.mark.mongo  # the CI MongoDB suite (make test-mongo-ci)
+@pytest.mark.mongo  # the quick MongoDB suite (make test-mongo-ci)
 def test_it_refuses_to_revert_when_the_registry_moved_on(model):
     audit = registry_disable(provider="openai", model_id="gpt-4.5-preview", reason="dead",
                              disabled_class="hard_model", actor=Actor.operator())
@@ -118,7 +118,7 @@ def test_it_enables_and_reverts_the_enable(model):
     assert model.recheck_after == NOW + timedelta(hours=72)
 
 
-@pytest.mark.mongo  # the CI MongoDB suite (make test-mongo-ci)
+@pytest.mark.mongo  # the quick MongoDB suite (make test-mongo-ci)
 def test_it_renames_and_reverts_the_rename(model):
     RegisteredModel.objects.create(provider="openai", model_id="taken")
     with pytest.raises(ChangeError, match="already in the registry"):
