@@ -2,7 +2,8 @@
 
 A verdict is what a human said about one (provider, model, action): rejected it, approved it,
 acknowledged it (approved a decision that changes nothing), or reverted the change it made. It is
-read from where it is already recorded — reviewed decisions, and revert entries of the audit log —
+read from where it is already recorded — reviewed decisions, and the audit log's reverts (a person's
+own enable of a model the operator disabled counts as one: registry.selectors.human_undos) —
 so there is nothing to keep in sync, and it carries the evidence signature it was given on
 (`evidence_signature`: error class, situation kind, streak start; never the growing hours).
 
@@ -25,7 +26,7 @@ from llmops.lib.dates import iso_utc
 from operator_app.models import Decision
 from operator_app.policy import PolicyVerdict
 from registry.models import AuditLog
-from registry.selectors import UnattendedHold
+from registry.selectors import UnattendedHold, human_undos
 from registry.vocabulary import Action
 
 REVIEWED = (Decision.Status.REJECTED, Decision.Status.APPROVED, Decision.Status.ACKNOWLEDGED)
@@ -81,8 +82,7 @@ class HumanVerdict:
 def human_verdicts(*, providers=None) -> dict[tuple[str, str, str], HumanVerdict]:
     """The latest human verdict per (provider, model_id, action) (four reads, whatever the count)."""
     reviewed = Decision.objects.filter(status__in=REVIEWED, reviewed_at__isnull=False)
-    reverts = AuditLog.objects.filter(action="revert", status=AuditLog.Status.APPLIED).exclude(
-        actor_type=AuditLog.ActorType.OPERATOR)
+    reverts = human_undos()
     if providers:
         reviewed = reviewed.filter(provider__in=sorted(providers))
         reverts = reverts.filter(provider__in=sorted(providers))

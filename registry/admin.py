@@ -15,7 +15,7 @@ from llmops.lib.admin_base import ReadOnlyAdmin
 from llmops.lib.admin_display import pretty_json, text_block
 from llmops.lib.text import redact, redact_json
 from registry.models import AuditLog, RegisteredModel
-from registry.selectors import unattended_holds
+from registry.selectors import unattended_disable_in_force, unattended_holds
 from registry.services import (
     Actor,
     ChangeError,
@@ -75,7 +75,10 @@ def _toggle_effect(row: RegisteredModel, *, enable: bool) -> Effect:
         return Effect(label, f"skipped: {refusal}", will_act=False)
     if enable:
         was = f" (disabled: {row.disabled_class or 'no class'})" if row.disabled_class else ""
-        return Effect(label, f"enable{was}; the benchmark runs it again")
+        held = ("; this undoes the operator's unattended disable, so it will not change the model unattended "
+                "again until a human clears that" if unattended_disable_in_force(provider=row.provider,
+                                                                                  model_id=row.model_id) else "")
+        return Effect(label, f"enable{was}; the benchmark runs it again{held}")
     return Effect(label, "disable (class manual); the benchmark stops running it")
 
 

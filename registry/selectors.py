@@ -60,10 +60,29 @@ class UnattendedHold:
                   f"(manage.py clear_hold {self.provider}/{self.model_id} --reason …)")
 
 
+def unattended_disable_in_force(*, provider: str, model_id: str) -> AuditLog | None:
+    """The operator's unattended disable a model is in (its latest registry change), or None. Enabling
+    such a model by hand undoes it (registry.services.registry_enable records `reverts`); the admin's
+    enable preview asks here too, so it says so before the service does it."""
+    last = (AuditLog.objects.filter(provider=provider, model_id=model_id, action__in=AuditLog.REGISTRY_CHANGES,
+                                    status=AuditLog.Status.APPLIED).order_by("-at").first())
+    if last is None or last.action != "disable" or last.actor_type != AuditLog.ActorType.OPERATOR:
+        return None
+    return last
+
+
+def human_undos():
+    """Applied audit entries in which a person undid another change: reverts, and enables by hand of
+    a model the operator had disabled (`reverts` names the change undone) — unless undone in turn."""
+    return (AuditLog.objects.filter(action__in=("revert", "enable"), status=AuditLog.Status.APPLIED,
+                                    reverts__isnull=False, reverted_at__isnull=True)
+            .exclude(actor_type=AuditLog.ActorType.OPERATOR))
+
+
 def unattended_holds(*, providers=None) -> dict[tuple[str, str], UnattendedHold]:
-    """Every model whose unattended change a human reverted and nobody has cleared since (3 reads)."""
-    reverts = AuditLog.objects.filter(action="revert", status=AuditLog.Status.APPLIED).exclude(
-        actor_type=AuditLog.ActorType.OPERATOR)
+    """Every model whose unattended change a human reverted (with revert_change, or by enabling it by
+    hand: registry.services._overridden_disable) and nobody has cleared since (3 reads)."""
+    reverts = human_undos()
     clears = AuditLog.objects.filter(action=AuditLog.HOLD_CLEARED, status=AuditLog.Status.APPLIED)
     if providers:
         reverts, clears = reverts.filter(provider__in=sorted(providers)), clears.filter(provider__in=sorted(providers))

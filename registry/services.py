@@ -27,7 +27,7 @@ from llmops.lib.dates import iso_utc, parse_iso, to_millis
 from llmops.lib.documents import undeclared_fields
 from llmops.lib.text import sanitize_text
 from registry.models import CANDIDATE_REJECTED_PREFIX, CANDIDATE_WITHDRAWN_PREFIX, AuditLog, RegisteredModel
-from registry.selectors import unattended_holds
+from registry.selectors import unattended_disable_in_force, unattended_holds
 from registry.vocabulary import RECOVERABLE_CLASSES, DisabledClass
 
 logger = logging.getLogger(__name__)
@@ -238,6 +238,7 @@ def registry_enable(*, provider: str, model_id: str, reason: str, actor: Actor, 
     audit = _audit_start(
         action="enable", provider=provider, model_id=model_id, before=_fields(row, new),
         after={k: _json_value(v) for k, v in new.items()}, reason=reason, actor=actor, decision=decision, run=run,
+        reverts=_overridden_disable(row, actor=actor, decision=decision),
     )
     # (An enable by someone else at the same moment looks the same: the registry is enabled either way.)
     updated = _apply(audit, lambda: RegisteredModel.objects.filter(pk=row.pk, enabled=False).update(**new),
@@ -245,6 +246,15 @@ def registry_enable(*, provider: str, model_id: str, reason: str, actor: Actor, 
     if updated != 1:
         _fail(audit, f"{provider}/{model_id} was enabled by someone else meanwhile; nothing changed")
     return _audit_finish(audit)
+
+
+def _overridden_disable(row: RegisteredModel, *, actor: Actor, decision) -> AuditLog | None:
+    """The disable a person's own enable undoes, when it was the operator's unattended one: enabling it
+    by hand (the admin's action, a script) is a revert in all but name, and holds like one. Not when
+    the enable carries out a decision: approving the operator's own suggestion is agreement."""
+    if actor.type == AuditLog.ActorType.OPERATOR or decision is not None:
+        return None
+    return unattended_disable_in_force(provider=row.provider, model_id=row.model_id)
 
 
 def _disabled_episode(provider: str, model_id: str) -> RegisteredModel:

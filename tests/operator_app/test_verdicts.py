@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from lifecycle.demo import seed_demo
@@ -21,8 +22,11 @@ from operator_app.models import Decision, OperatorRun
 from registry.models import AuditLog, RegisteredModel
 from registry.selectors import unattended_holds
 from registry.services import Actor, registry_enable
+from tests.admin_confirm import confirm_action, confirmation_page
 
 pytestmark = pytest.mark.django_db
+
+REGISTRY_ADMIN = reverse("admin:registry_registeredmodel_changelist")
 
 
 @pytest.fixture(autouse=True)
@@ -83,6 +87,42 @@ def test_it_leaves_a_reverted_unattended_disable_alone_on_the_next_passes(demo):
     cmd("clear_hold", "openai/gpt-4.5-preview", "--reason", "nightly eval moved off it")
     assert DEAD not in unattended_holds()
     assert AuditLog.objects.filter(action="clear_hold", model_id=DEAD[1], actor="cli").exists()
+
+
+def test_an_enable_by_hand_of_an_unattended_disable_holds_like_a_revert(demo, admin_client):
+    """The admin's "Enable" on a model the operator disabled unattended is a revert in all but name:
+    the next passes must not disable it again on the evidence it was enabled over (they did, at once)."""
+    disable = AuditLog.objects.get(provider=DEAD[0], model_id=DEAD[1], action="disable")
+    row = RegisteredModel.objects.get(provider=DEAD[0], model_id=DEAD[1])
+    preview = confirmation_page(admin_client, REGISTRY_ADMIN, "enable_models", [row.pk]).content.decode()
+    assert "this undoes the operator&#x27;s unattended disable" in preview
+    confirm_action(admin_client, REGISTRY_ADMIN, "enable_models", [row.pk], reason="access restored, checked by hand")
+    assert enabled(DEAD)
+    enable = AuditLog.objects.get(provider=DEAD[0], model_id=DEAD[1], action="enable")
+    assert (enable.actor_type, enable.reverts_id) == ("user", disable.pk)
+
+    for _ in range(2):  # the next pass, and the one after
+        summary = run_pass()
+        assert enabled(DEAD)
+        assert "held by admin's verdict of" in summary and "(reverted disable): access restored" in summary
+    assert not decisions_of(DEAD, status="pending").exists()
+    assert unattended_holds()[DEAD].by == "admin"
+    # a human undoing that enable lifts what it held
+    cmd("revert_change", enable.pk, "--reason", "no, it is gone")
+    assert not enabled(DEAD) and DEAD not in unattended_holds()
+
+
+def test_approving_the_operators_own_enable_is_agreement_not_an_override(demo):
+    """Approving an enable the operator proposed (a recovery, an admission) undoes nothing: no hold."""
+    disable = AuditLog.objects.get(provider=DEAD[0], model_id=DEAD[1], action="disable")
+    decision = Decision.objects.create(provider=DEAD[0], model_id=DEAD[1], action="enable", status="pending",
+                                       confidence=0.95, reasoning="it answered two probes",
+                                       suggested_at=timezone.now(), suggested_by="probes")
+    cmd("approve_decision", decision.pk)
+    assert enabled(DEAD)
+    enable = AuditLog.objects.get(provider=DEAD[0], model_id=DEAD[1], action="enable")
+    assert enable.reverts_id is None and enable.decision_ref == decision.pk and disable.pk != enable.pk
+    assert DEAD not in unattended_holds()
 
 
 def test_a_revert_hold_keeps_even_new_evidence_from_running_unattended(demo):
