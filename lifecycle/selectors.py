@@ -175,6 +175,19 @@ def probe_history(*, keys, since: datetime, as_of: datetime) -> dict[tuple[str, 
     return history
 
 
+def probe_last_successes(*, providers, since: datetime, as_of: datetime) -> dict[tuple[str, str], datetime]:
+    """Per (provider, model_id): its newest successful probe in [since, as_of] (one grouped read)."""
+    if not providers:
+        return {}
+    qs = ModelProbe.objects.filter(provider__in=sorted(providers), ok=True, at__gte=since, at__lte=as_of)
+    return {(row["provider"], row["model_id"]): _utc(row["last"])
+            for row in qs.order_by().values("provider", "model_id").annotate(last=Max("at"))}
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment  # SQLite aggregates come back naive
+
+
 def provider_last_successes(*, providers, as_of: datetime) -> dict[str, datetime]:
     """Per provider: its newest success up to `as_of`, a benchmark result or a probe (two grouped reads)."""
     if not providers:
@@ -184,9 +197,7 @@ def provider_last_successes(*, providers, as_of: datetime) -> dict[str, datetime
     probes = ModelProbe.objects.filter(provider__in=sorted(providers), ok=True, at__lte=as_of)
     for qs, field in ((results, "run_ts"), (probes, "at")):
         for row in qs.order_by().values("provider").annotate(last=Max(field)):
-            moment = row["last"]
-            if moment is not None and moment.tzinfo is None:  # SQLite aggregates come back naive
-                moment = moment.replace(tzinfo=timezone.utc)
+            moment = _utc(row["last"]) if row["last"] is not None else None
             if moment is not None and (row["provider"] not in newest or moment > newest[row["provider"]]):
                 newest[row["provider"]] = moment
     return newest

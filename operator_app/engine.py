@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -29,6 +29,7 @@ from django.utils import timezone
 from lifecycle.classifier import Verdict, classify_model, provider_problem
 from lifecycle.collector import collect_snapshots
 from lifecycle.retirements import retirement_passed, retirements_from_warnings, snapshot_retirements_apply
+from lifecycle.selectors import probe_last_successes
 from lifecycle.services import model_status_write
 from lifecycle.snapshots import SnapshotSet
 from lifecycle.taxonomy import annotate_snapset
@@ -197,12 +198,13 @@ def _evidence(proposal: Proposal, *, situation: Situation | None, as_of: datetim
 
 def decide_snapset(*, snapset: SnapshotSet, as_of: datetime, use_llm: bool, report: RunReport, progress=None,
                    llm=None, verdicts: dict | None = None, holds: dict | None = None, answer_cache=None,
-                   budget_usd: float | None = None) -> list[Proposal]:
+                   budget_usd: float | None = None, answered: dict | None = None) -> list[Proposal]:
     """Triage, reason and apply the policy to one snapshot set (no database access of its own).
 
     `verdicts`/`holds` (operator_app.verdicts.human_verdicts, registry.selectors.unattended_holds) are
-    what humans said before, `answer_cache` the stored LLM answers (operator_app.answers) and
-    `budget_usd` what the LLM may still cost today; a replay of files has none of them."""
+    what humans said before, `answer_cache` the stored LLM answers (operator_app.answers),
+    `budget_usd` what the LLM may still cost today and `answered` each model's newest successful
+    probe (lifecycle.selectors.probe_last_successes); a replay of files has none of them."""
     stage = _Stopwatch(report.timings)
     with stage("triage"):
         runner_silence_hold(snapset=snapset, report=report)  # a silent runner is no evidence: those models sit out
@@ -216,7 +218,7 @@ def decide_snapset(*, snapset: SnapshotSet, as_of: datetime, use_llm: bool, repo
         proposals: dict[tuple[str, str], Proposal] = {}
         rest = []
         for snapshot in snapset.models:
-            settled = triage_model(snapshot, as_of=as_of)
+            settled = triage_model(snapshot, as_of=as_of, answered_at=(answered or {}).get(snapshot.key))
             if settled is None:
                 rest.append(snapshot)
                 continue
@@ -436,7 +438,7 @@ def _run_stages(report: RunReport, *, snapset, providers, model_keys, progress, 
     lease = lease or _NoLease()
     stage = _Stopwatch(report.timings)
     as_of = report.as_of
-    verdicts = holds = answer_cache = budget_usd = None
+    verdicts = holds = answer_cache = budget_usd = answered = None
     with stage("collect"):
         replay = snapset is not None and report.dry_run  # files decide alone: no database at all
         if snapset is None:
@@ -448,13 +450,15 @@ def _run_stages(report: RunReport, *, snapset, providers, model_keys, progress, 
         if not replay:
             seen = {m.provider for m in snapset.models}
             verdicts, holds = human_verdicts(providers=seen), unattended_holds(providers=seen)
+            window = max((m.window_hours for m in snapset.models), default=settings.SIGNAL_WINDOW_HOURS)
+            answered = probe_last_successes(providers=seen, as_of=as_of, since=as_of - timedelta(hours=window))
             if report.llm_enabled:
                 answer_cache = AnswerCache(as_of=as_of, write=not report.dry_run)
                 budget_usd = llm_budget_left(as_of=as_of)
     lease.renew()
     report.proposals = decide_snapset(snapset=snapset, as_of=as_of, use_llm=report.llm_enabled, report=report,
                                       progress=progress, llm=llm, verdicts=verdicts, holds=holds,
-                                      answer_cache=answer_cache, budget_usd=budget_usd)
+                                      answer_cache=answer_cache, budget_usd=budget_usd, answered=answered)
     report.held = [{**p.held_by.as_dict(), "held_action": p.action} for p in report.proposals if p.held_by]
     if report.dry_run:
         return

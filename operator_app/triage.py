@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from lifecycle.snapshots import ModelSnapshot
 from lifecycle.taxonomy import dominant_class
+from llmops.lib.dates import iso_minutes
 from registry.vocabulary import MODEL_TROUBLE_CLASSES, Action
 
 # A success this recent means the model answers today.
@@ -40,13 +41,21 @@ def hours_between(later: datetime | None, earlier: datetime | None) -> float | N
     return round((later - earlier).total_seconds() / 3600, 1)
 
 
-def triage_model(snapshot: ModelSnapshot, *, as_of: datetime) -> TriageResult | None:
-    """`ignore` for models that need no reasoning; None for the ones that do."""
+def triage_model(snapshot: ModelSnapshot, *, as_of: datetime, answered_at: datetime | None = None
+                 ) -> TriageResult | None:
+    """`ignore` for models that need no reasoning; None for the ones that do. `answered_at` is the
+    model's newest successful probe (lifecycle.selectors.probe_last_successes), if any."""
     if not snapshot.enabled:
         return TriageResult(Action.IGNORE, 1.0, "disabled in the registry: not measured, nothing to decide")
     if not getattr(snapshot, "registered", True):
         # Seen in results/errors only: nothing in the registry to disable or keep.
         return TriageResult(Action.IGNORE, 1.0, "not in the registry (seen only in benchmark rows): nothing to decide")
+    last_error = max((g.last_seen_at for g in snapshot.errors if g.last_seen_at), default=None)
+    if answered_at is not None and last_error is not None and answered_at > last_error:
+        # A real request answered after every error it has (a recovery's probes, while the benchmark
+        # had not run it again since): those errors say nothing about it now; the next run will.
+        return TriageResult(Action.IGNORE, 0.9, f"answered a probe at {iso_minutes(answered_at)}, after its last "
+                                                f"error ({iso_minutes(last_error)}): waiting for the benchmark's next run")
     recent = snapshot.last_success_at is not None and as_of - snapshot.last_success_at <= RECENT_SUCCESS
     if not recent or snapshot.successes == 0:
         return None

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
 
-from lifecycle.models import BenchmarkResult, ModelProbe, ModelStatus
+from lifecycle.models import BenchmarkError, BenchmarkResult, ModelProbe, ModelStatus
 from operator_app.engine import operator_run
 from operator_app.models import Decision
 from operator_app.recovery import recheck_run
@@ -365,3 +365,33 @@ def test_a_rejected_enable_stands_on_the_next_runs(fake):
     again = recheck_run(as_of=AS_OF + 2 * H)
     assert [p.held_by.kind for p in again.proposals if p.held_by] == ["rejected"]
     assert Decision.objects.filter(action="enable").count() == 1 and not row("deepinfra", LLAMA).enabled
+
+
+def test_the_pass_after_a_recovery_waits_for_the_benchmark_instead_of_reading_the_old_errors(fake):
+    """Recovered unattended, the model has no benchmark run since: its last errors are the 402s from
+    before it was disabled. The next pass must not queue them for a human (it queued a monitor on the
+    demo); the probes that answered after them say more, until the benchmark runs it again."""
+    RegisteredModel.objects.create(provider="deepinfra", model_id=QWEN)
+    for hours in range(-130, 4, 3):  # the runner is writing for deepinfra (a silent runner is no evidence)
+        BenchmarkResult.objects.create(provider="deepinfra", model_name=QWEN, run_ts=AS_OF + hours * H)
+    for hours in range(130, 120, -3):  # until the operator disabled it, 5 days ago
+        BenchmarkError.objects.create(provider="deepinfra", model_name=LLAMA, http_status=402, ts=AS_OF - hours * H,
+                                      message="Payment Required: insufficient credits")
+    disabled("deepinfra", LLAMA)
+    fake.script("deepinfra", LLAMA, OK)
+    recheck_run(as_of=AS_OF)
+    recheck_run(as_of=AS_OF + 2 * H)
+    assert row("deepinfra", LLAMA).enabled  # two probes an hour apart: enabled unattended
+
+    before = Decision.objects.count()
+    report = operator_run(as_of=AS_OF + 3 * H, use_llm=False)
+    proposal = next(p for p in report.proposals if p.key == ("deepinfra", LLAMA))
+    assert proposal.action == "ignore" and proposal.suggested_by == "rules"
+    assert proposal.reasoning.startswith("answered a probe at 2026-11-26T10:00Z, after its last error "
+                                         "(2026-11-21T07:00Z): waiting for the benchmark's next run")
+    assert Decision.objects.count() == before and row("deepinfra", LLAMA).enabled
+
+    # the same pass without those probes reads the old 402s as a billing problem for a human
+    ModelProbe.objects.all().delete()
+    without = operator_run(as_of=AS_OF + 3 * H, use_llm=False, dry_run=True)
+    assert next(p for p in without.proposals if p.key == ("deepinfra", LLAMA)).action == "monitor"
