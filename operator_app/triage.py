@@ -41,15 +41,20 @@ def hours_between(later: datetime | None, earlier: datetime | None) -> float | N
     return round((later - earlier).total_seconds() / 3600, 1)
 
 
-def triage_model(snapshot: ModelSnapshot, *, as_of: datetime, answered_at: datetime | None = None
-                 ) -> TriageResult | None:
+def triage_model(snapshot: ModelSnapshot, *, as_of: datetime, answered_at: datetime | None = None,
+                 renamed_at: datetime | None = None) -> TriageResult | None:
     """`ignore` for models that need no reasoning; None for the ones that do. `answered_at` is the
-    model's newest successful probe (lifecycle.selectors.probe_last_successes), if any."""
+    model's newest successful probe (lifecycle.selectors.probe_last_successes), `renamed_at` when a
+    rename gave it its ID within RUNNER_SILENCE_HOURS (registry.selectors.registry_renamed_to)."""
     if not snapshot.enabled:
         return TriageResult(Action.IGNORE, 1.0, "disabled in the registry: not measured, nothing to decide")
     if not getattr(snapshot, "registered", True):
         # Seen in results/errors only: nothing in the registry to disable or keep.
         return TriageResult(Action.IGNORE, 1.0, "not in the registry (seen only in benchmark rows): nothing to decide")
+    if renamed_at is not None and snapshot.runs == 0:
+        # Its rows so far are under the old ID: no run under the new one says nothing yet.
+        return TriageResult(Action.IGNORE, 0.9, f"renamed to this ID at {iso_minutes(renamed_at)}; the benchmark "
+                                                "has not run it under it yet: waiting for its first run")
     last_error = max((g.last_seen_at for g in snapshot.errors if g.last_seen_at), default=None)
     if answered_at is not None and last_error is not None and answered_at > last_error:
         # A real request answered after every error it has (a recovery's probes, while the benchmark

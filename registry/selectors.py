@@ -71,6 +71,21 @@ def unattended_disable_in_force(*, provider: str, model_id: str) -> AuditLog | N
     return last
 
 
+def registry_renamed_to(*, providers, since: datetime, as_of: datetime) -> dict[tuple[str, str], datetime]:
+    """When each (provider, model_id) got its current ID by a rename applied in [since, as_of] (one
+    read; renames are few: a human approves each)."""
+    if not providers:
+        return {}
+    renamed: dict[tuple[str, str], datetime] = {}
+    renames = AuditLog.objects.filter(action="rename", status=AuditLog.Status.APPLIED, at__gte=since, at__lte=as_of,
+                                      provider__in=sorted(providers))
+    for row in renames.order_by("at").values("provider", "after", "at"):
+        new_id = (row["after"] or {}).get("model_id")
+        if new_id:
+            renamed[(row["provider"], new_id)] = row["at"]
+    return renamed
+
+
 def human_undos():
     """Applied audit entries in which a person undid another change: reverts, and enables by hand of
     a model the operator had disabled (`reverts` names the change undone) — unless undone in turn."""

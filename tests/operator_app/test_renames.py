@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from lifecycle.models import BenchmarkError, BenchmarkResult, ProviderCatalogEntry, ProviderCatalogSync
 from llmops.roles import OPERATORS
+from operator_app.engine import operator_run
 from operator_app.models import Decision
 from operator_app.renames import catalog_extensions, successor_find
 from registry.models import AuditLog, RegisteredModel
@@ -128,6 +129,31 @@ def test_a_rename_is_approved_from_the_cli(fleet):
     out = cmd("approve_decision", decision.pk)
     assert f"renamed fireworks/{PREFIX}llama-v3-70b to {PREFIX}llama-v3p3-70b-instruct" in out
     assert RegisteredModel.objects.filter(model_id=PREFIX + "llama-v3p3-70b-instruct").exists()
+
+
+def test_the_pass_after_a_rename_waits_for_the_first_run_under_the_new_id(fleet, settings):
+    """Right after an approved rename the new ID has no benchmark row (they are all under the old one):
+    the next pass must not queue "the benchmark is not exercising this model" for it (it did on the
+    demo). Past RUNNER_SILENCE_HOURS with still no run, that is worth a human's look again."""
+    cmd("run_operator", "--no-llm")
+    decision = Decision.objects.get(action="rename", model_id=PREFIX + "llama-v3-70b")
+    cmd("approve_decision", decision.pk)
+    new = ("fireworks", PREFIX + "llama-v3p3-70b-instruct")
+    renamed = AuditLog.objects.get(action="rename").at
+
+    report = operator_run(as_of=timezone.now(), use_llm=False)
+    proposal = next(p for p in report.proposals if p.key == new)
+    assert proposal.action == "ignore"
+    assert proposal.reasoning == (f"renamed to this ID at {renamed:%Y-%m-%dT%H:%MZ}; the benchmark has not run it "
+                                  "under it yet: waiting for its first run")
+    assert not Decision.objects.filter(provider=new[0], model_id=new[1], status="pending").exists()
+
+    later_at = renamed + timedelta(hours=settings.RUNNER_SILENCE_HOURS, minutes=1)
+    # the runner kept writing meanwhile (a silent runner is no evidence at all), only not for the new ID
+    BenchmarkResult.objects.create(provider="fireworks", model_name=PREFIX + "qwen3-8b", run_ts=later_at)
+    later = operator_run(as_of=later_at, use_llm=False, dry_run=True)
+    waited = next(p for p in later.proposals if p.key == new)
+    assert waited.action == "monitor" and "the benchmark is not exercising this model" in waited.reasoning
 
 
 def test_a_declined_rename_is_not_proposed_again_and_the_model_is_left_for_a_human(fleet):
