@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from django.conf import settings
 
@@ -18,6 +18,7 @@ from lifecycle import selectors
 from lifecycle.retirements import retirement_calendar, snapshot_retirements_apply
 from lifecycle.snapshots import MAX_WINDOW_HOURS, ErrorGroup, ModelSnapshot, ProviderContext, SnapshotSet
 from lifecycle.taxonomy import annotate_snapshot, dominant_class, normalize_message
+from llmops.lib.dates import as_utc
 from llmops.lib.text import sanitize_text
 from registry.selectors import registry_states
 
@@ -73,13 +74,6 @@ class _Model:
     streak_started_at: datetime | None = None
     errors: dict = field(default_factory=dict)
     warnings: dict = field(default_factory=dict)
-
-
-def _aware(value):
-    # SQLite returns aggregates of datetimes as naive UTC in some Django paths.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
 
 
 def _earliest(a, b):
@@ -182,7 +176,7 @@ def collect_snapshots(
     last_rows: dict[str, datetime] = {}
 
     def seen(provider, moment):
-        moment = _aware(moment)
+        moment = as_utc(moment)
         if moment is not None and moment >= since and (provider not in last_rows or moment > last_rows[provider]):
             last_rows[provider] = moment
 
@@ -191,14 +185,14 @@ def collect_snapshots(
         key = (row["provider"], row["model_name"])
         seen(row["provider"], row["last_success_at"])
         if row["last_success_at"] is not None:
-            last_success[key] = _aware(row["last_success_at"])
+            last_success[key] = as_utc(row["last_success_at"])
         model = models.get(key)
         if model is None:
             if not row["successes"]:
                 continue  # unregistered and silent in the window: history, not a model we run
             model = models[key] = _Model(*key)
         model.successes = row["successes"]
-        model.last_success_at = _aware(row["last_success_at"])
+        model.last_success_at = as_utc(row["last_success_at"])
     step("results")
 
     # The streak of a (model, status, raw text) group is its earliest error after the model's last
@@ -226,8 +220,8 @@ def collect_snapshots(
             text = row["message"] or row["error"] or ""
             gkey = (row["http_status"], normalize(text))
             group = model.errors.get(gkey) or model.errors.setdefault(gkey, _Group(*gkey))
-            group.add(text=text, count=row["count"], first=_aware(row["first_seen_at"]),
-                      last=_aware(row["last_seen_at"]))
+            group.add(text=text, count=row["count"], first=as_utc(row["first_seen_at"]),
+                      last=as_utc(row["last_seen_at"]))
             model.failures += row["count"]
         step(f"errors by {ts_field}")
 
@@ -239,13 +233,13 @@ def collect_snapshots(
             if key not in models:
                 continue
             after = _streak_after(last_success.get(key), floor)
-            first, last = _aware(row["streak_span_first"]), _aware(row["streak_span_last"])
+            first, last = as_utc(row["streak_span_first"]), as_utc(row["streak_span_last"])
             if after is None or first > after:
                 streaks.append((row, first))
             elif last > after:
                 straddling.add((ts_field, *key, after))
     for row in selectors.streak_groups(after=sorted(straddling), as_of=as_of):
-        streaks.append((row, _aware(row["streak_first_at"])))
+        streaks.append((row, as_utc(row["streak_first_at"])))
     for row, first in streaks:
         model = models[(row["provider"], row["model_name"])]
         model.streak_started_at = _earliest(model.streak_started_at, first)
@@ -264,8 +258,8 @@ def collect_snapshots(
         for text in _warning_texts(row["warnings"]):
             gkey = (None, normalize(text))
             group = model.warnings.get(gkey) or model.warnings.setdefault(gkey, _Group(*gkey))
-            group.add(text=text, count=row["count"], first=_aware(row["first_seen_at"]),
-                      last=_aware(row["last_seen_at"]))
+            group.add(text=text, count=row["count"], first=as_utc(row["first_seen_at"]),
+                      last=as_utc(row["last_seen_at"]))
     step("warnings")
 
     model_providers = {p for p, _ in models}
@@ -285,7 +279,7 @@ def collect_snapshots(
         providers=[p for p, state in catalog_state.items() if state != "none"]
     ):
         # Listed means listed by the latest sync, not by some older one.
-        if last_seen_at is not None and _aware(last_seen_at) >= _aware(syncs[provider]["started_at"]):
+        if last_seen_at is not None and as_utc(last_seen_at) >= as_utc(syncs[provider]["started_at"]):
             listed.add((provider, model_id))
     step("catalog entries")
 

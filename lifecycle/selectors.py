@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import reduce
 
 from django.db.models import Count, DateTimeField, Max, Min, Q
@@ -25,6 +25,7 @@ from lifecycle.models import (
     ProviderCatalogEntry,
     ProviderCatalogSync,
 )
+from llmops.lib.dates import as_utc
 
 ERROR_TS_FIELDS = ("ts", "created_at", "timestamp")
 ERROR_GROUP_FIELDS = ("provider", "model_name", "http_status", "message", "error")
@@ -180,12 +181,8 @@ def probe_last_successes(*, providers, since: datetime, as_of: datetime) -> dict
     if not providers:
         return {}
     qs = ModelProbe.objects.filter(provider__in=sorted(providers), ok=True, at__gte=since, at__lte=as_of)
-    return {(row["provider"], row["model_id"]): _utc(row["last"])
+    return {(row["provider"], row["model_id"]): as_utc(row["last"])
             for row in qs.order_by().values("provider", "model_id").annotate(last=Max("at"))}
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment  # SQLite aggregates come back naive
 
 
 def provider_last_successes(*, providers, as_of: datetime) -> dict[str, datetime]:
@@ -197,7 +194,7 @@ def provider_last_successes(*, providers, as_of: datetime) -> dict[str, datetime
     probes = ModelProbe.objects.filter(provider__in=sorted(providers), ok=True, at__lte=as_of)
     for qs, field in ((results, "run_ts"), (probes, "at")):
         for row in qs.order_by().values("provider").annotate(last=Max(field)):
-            moment = _utc(row["last"]) if row["last"] is not None else None
+            moment = as_utc(row["last"])
             if moment is not None and (row["provider"] not in newest or moment > newest[row["provider"]]):
                 newest[row["provider"]] = moment
     return newest

@@ -78,5 +78,11 @@ def moment_refusal(moment: datetime, *, what: str, writing: bool, now: datetime 
     return None
 
 
+def as_utc(value: datetime | None) -> datetime | None:
+    """`value` as an aware UTC datetime (a naive one is taken as UTC: SQLite hands aggregates of
+    datetimes back naive); None stays None."""
+    return None if value is None else _utc(value)
+
+
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
