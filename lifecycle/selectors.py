@@ -176,15 +176,6 @@ def probe_history(*, keys, since: datetime, as_of: datetime) -> dict[tuple[str, 
     return history
 
 
-def probe_last_successes(*, providers, since: datetime, as_of: datetime) -> dict[tuple[str, str], datetime]:
-    """Per (provider, model_id): its newest successful probe in [since, as_of] (one grouped read)."""
-    if not providers:
-        return {}
-    qs = ModelProbe.objects.filter(provider__in=sorted(providers), ok=True, at__gte=since, at__lte=as_of)
-    return {(row["provider"], row["model_id"]): as_utc(row["last"])
-            for row in qs.order_by().values("provider", "model_id").annotate(last=Max("at"))}
-
-
 def provider_last_successes(*, providers, as_of: datetime) -> dict[str, datetime]:
     """Per provider: its newest success up to `as_of`, a benchmark result or a probe (two grouped reads)."""
     if not providers:

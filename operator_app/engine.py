@@ -29,7 +29,6 @@ from django.utils import timezone
 from lifecycle.classifier import Verdict, classify_model, provider_problem
 from lifecycle.collector import collect_snapshots
 from lifecycle.retirements import retirement_passed, retirements_from_warnings, snapshot_retirements_apply
-from lifecycle.selectors import probe_last_successes
 from lifecycle.services import model_status_write
 from lifecycle.snapshots import SnapshotSet
 from lifecycle.taxonomy import annotate_snapset
@@ -48,7 +47,7 @@ from operator_app.silence import runner_silence_hold
 from operator_app.situations import Situation, model_facts, model_samples, situations_build
 from operator_app.triage import model_error_class, streak_classes, triage_model
 from operator_app.verdicts import human_verdicts, proposal_check, proposal_hear
-from registry.selectors import registry_renamed_to, registry_states, unattended_holds
+from registry.selectors import registry_entries, registry_states, unattended_holds
 from registry.vocabulary import Action, ErrorClass
 
 # Why the classifier decided a situation instead of the LLM, when the LLM was not used at all
@@ -198,15 +197,13 @@ def _evidence(proposal: Proposal, *, situation: Situation | None, as_of: datetim
 
 def decide_snapset(*, snapset: SnapshotSet, as_of: datetime, use_llm: bool, report: RunReport, progress=None,
                    llm=None, verdicts: dict | None = None, holds: dict | None = None, answer_cache=None,
-                   budget_usd: float | None = None, answered: dict | None = None,
-                   renamed: dict | None = None) -> list[Proposal]:
+                   budget_usd: float | None = None, entries: dict | None = None) -> list[Proposal]:
     """Triage, reason and apply the policy to one snapshot set (no database access of its own).
 
     `verdicts`/`holds` (operator_app.verdicts.human_verdicts, registry.selectors.unattended_holds) are
     what humans said before, `answer_cache` the stored LLM answers (operator_app.answers),
-    `budget_usd` what the LLM may still cost today, `answered` each model's newest successful
-    probe (lifecycle.selectors.probe_last_successes) and `renamed` the models a recent rename gave
-    their ID (registry.selectors.registry_renamed_to); a replay of files has none of them."""
+    `budget_usd` what the LLM may still cost today and `entries` the models just enabled or renamed
+    (registry.selectors.registry_entries); a replay of files has none of them."""
     stage = _Stopwatch(report.timings)
     with stage("triage"):
         runner_silence_hold(snapset=snapset, report=report)  # a silent runner is no evidence: those models sit out
@@ -220,8 +217,7 @@ def decide_snapset(*, snapset: SnapshotSet, as_of: datetime, use_llm: bool, repo
         proposals: dict[tuple[str, str], Proposal] = {}
         rest = []
         for snapshot in snapset.models:
-            settled = triage_model(snapshot, as_of=as_of, answered_at=(answered or {}).get(snapshot.key),
-                                   renamed_at=(renamed or {}).get(snapshot.key))
+            settled = triage_model(snapshot, as_of=as_of, entered=(entries or {}).get(snapshot.key))
             if settled is None:
                 rest.append(snapshot)
                 continue
@@ -441,7 +437,7 @@ def _run_stages(report: RunReport, *, snapset, providers, model_keys, progress, 
     lease = lease or _NoLease()
     stage = _Stopwatch(report.timings)
     as_of = report.as_of
-    verdicts = holds = answer_cache = budget_usd = answered = renamed = None
+    verdicts = holds = answer_cache = budget_usd = entries = None
     with stage("collect"):
         replay = snapset is not None and report.dry_run  # files decide alone: no database at all
         if snapset is None:
@@ -453,18 +449,16 @@ def _run_stages(report: RunReport, *, snapset, providers, model_keys, progress, 
         if not replay:
             seen = {m.provider for m in snapset.models}
             verdicts, holds = human_verdicts(providers=seen), unattended_holds(providers=seen)
-            window = max((m.window_hours for m in snapset.models), default=settings.SIGNAL_WINDOW_HOURS)
-            answered = probe_last_successes(providers=seen, as_of=as_of, since=as_of - timedelta(hours=window))
-            renamed = registry_renamed_to(providers=seen, as_of=as_of,
-                                          since=as_of - timedelta(hours=settings.RUNNER_SILENCE_HOURS))
+            # Past RUNNER_SILENCE_HOURS with still no run, not running it is itself worth a human's look.
+            entries = registry_entries(providers=seen, as_of=as_of,
+                                       since=as_of - timedelta(hours=settings.RUNNER_SILENCE_HOURS))
             if report.llm_enabled:
                 answer_cache = AnswerCache(as_of=as_of, write=not report.dry_run)
                 budget_usd = llm_budget_left(as_of=as_of)
     lease.renew()
     report.proposals = decide_snapset(snapset=snapset, as_of=as_of, use_llm=report.llm_enabled, report=report,
                                       progress=progress, llm=llm, verdicts=verdicts, holds=holds,
-                                      answer_cache=answer_cache, budget_usd=budget_usd, answered=answered,
-                                      renamed=renamed)
+                                      answer_cache=answer_cache, budget_usd=budget_usd, entries=entries)
     report.held = [{**p.held_by.as_dict(), "held_action": p.action} for p in report.proposals if p.held_by]
     if report.dry_run:
         return

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from lifecycle.snapshots import ModelSnapshot
 from lifecycle.taxonomy import dominant_class
 from llmops.lib.dates import iso_minutes
+from registry.selectors import BenchmarkEntry
 from registry.vocabulary import MODEL_TROUBLE_CLASSES, Action
 
 # A success this recent means the model answers today.
@@ -41,26 +42,20 @@ def hours_between(later: datetime | None, earlier: datetime | None) -> float | N
     return round((later - earlier).total_seconds() / 3600, 1)
 
 
-def triage_model(snapshot: ModelSnapshot, *, as_of: datetime, answered_at: datetime | None = None,
-                 renamed_at: datetime | None = None) -> TriageResult | None:
-    """`ignore` for models that need no reasoning; None for the ones that do. `answered_at` is the
-    model's newest successful probe (lifecycle.selectors.probe_last_successes), `renamed_at` when a
-    rename gave it its ID within RUNNER_SILENCE_HOURS (registry.selectors.registry_renamed_to)."""
+def triage_model(snapshot: ModelSnapshot, *, as_of: datetime, entered: BenchmarkEntry | None = None
+                 ) -> TriageResult | None:
+    """`ignore` for models that need no reasoning; None for the ones that do. `entered` is the model's
+    latest entry into the benchmark within RUNNER_SILENCE_HOURS (registry.selectors.registry_entries)."""
     if not snapshot.enabled:
         return TriageResult(Action.IGNORE, 1.0, "disabled in the registry: not measured, nothing to decide")
     if not getattr(snapshot, "registered", True):
         # Seen in results/errors only: nothing in the registry to disable or keep.
         return TriageResult(Action.IGNORE, 1.0, "not in the registry (seen only in benchmark rows): nothing to decide")
-    if renamed_at is not None and snapshot.runs == 0:
-        # Its rows so far are under the old ID: no run under the new one says nothing yet.
-        return TriageResult(Action.IGNORE, 0.9, f"renamed to this ID at {iso_minutes(renamed_at)}; the benchmark "
-                                                "has not run it under it yet: waiting for its first run")
-    last_error = max((g.last_seen_at for g in snapshot.errors if g.last_seen_at), default=None)
-    if answered_at is not None and last_error is not None and answered_at > last_error:
-        # A real request answered after every error it has (a recovery's probes, while the benchmark
-        # had not run it again since): those errors say nothing about it now; the next run will.
-        return TriageResult(Action.IGNORE, 0.9, f"answered a probe at {iso_minutes(answered_at)}, after its last "
-                                                f"error ({iso_minutes(last_error)}): waiting for the benchmark's next run")
+    if entered is not None and not _ran_since(snapshot, entered.at):
+        # Just enabled (a recovery, an admission, a person) or renamed, and the benchmark has not run it
+        # since: every row it has predates that, and says nothing about it now; its next run will.
+        return TriageResult(Action.IGNORE, 0.9, f"{entered.how} at {iso_minutes(entered.at)}; the benchmark has not "
+                                                "run it since: waiting for its next run")
     recent = snapshot.last_success_at is not None and as_of - snapshot.last_success_at <= RECENT_SUCCESS
     if not recent or snapshot.successes == 0:
         return None
@@ -74,3 +69,9 @@ def triage_model(snapshot: ModelSnapshot, *, as_of: datetime, answered_at: datet
         why = (f"healthy: last success {ago}h ago, {snapshot.successes}/{snapshot.runs} runs succeeded; "
                "no hard error since the last success")
     return TriageResult(Action.IGNORE, 0.95, why)
+
+
+def _ran_since(snapshot: ModelSnapshot, moment: datetime) -> bool:
+    """Whether any benchmark row of the model (a success or an error) is at or after `moment`."""
+    seen = [snapshot.last_success_at, *(g.last_seen_at for g in snapshot.errors)]
+    return any(t is not None and t >= moment for t in seen)

@@ -71,19 +71,44 @@ def unattended_disable_in_force(*, provider: str, model_id: str) -> AuditLog | N
     return last
 
 
-def registry_renamed_to(*, providers, since: datetime, as_of: datetime) -> dict[tuple[str, str], datetime]:
-    """When each (provider, model_id) got its current ID by a rename applied in [since, as_of] (one
-    read; renames are few: a human approves each)."""
+@dataclass(frozen=True)
+class BenchmarkEntry:
+    """A model came (back) into the benchmark under its current ID: `how` and when."""
+
+    at: datetime
+    how: str  # "enabled", "renamed to this ID", "enabled by a revert", "renamed back by a revert"
+
+
+def registry_entries(*, providers, since: datetime, as_of: datetime) -> dict[tuple[str, str], BenchmarkEntry]:
+    """The latest entry of each model into the benchmark in [since, as_of]: an enable, a rename to its
+    ID, or either by a revert. A person's undo of an operator change is left out: the verdict memory
+    and unattended_holds answer for those (two reads; changes are few: caps and humans bound them)."""
     if not providers:
         return {}
-    renamed: dict[tuple[str, str], datetime] = {}
-    renames = AuditLog.objects.filter(action="rename", status=AuditLog.Status.APPLIED, at__gte=since, at__lte=as_of,
-                                      provider__in=sorted(providers))
-    for row in renames.order_by("at").values("provider", "after", "at"):
-        new_id = (row["after"] or {}).get("model_id")
-        if new_id:
-            renamed[(row["provider"], new_id)] = row["at"]
-    return renamed
+    changes = list(AuditLog.objects.filter(
+        action__in=("enable", "rename", "revert"), status=AuditLog.Status.APPLIED, at__gte=since, at__lte=as_of,
+        provider__in=sorted(providers)).order_by("at").only(
+        "provider", "model_id", "action", "after", "at", "actor_type", "reverts_id"))
+    undone = AuditLog.objects.in_bulk([c.reverts_id for c in changes if c.reverts_id])
+    entries: dict[tuple[str, str], BenchmarkEntry] = {}
+    for change in changes:
+        original = undone.get(change.reverts_id) if change.reverts_id else None
+        if (original is not None and original.actor_type == AuditLog.ActorType.OPERATOR
+                and change.actor_type != AuditLog.ActorType.OPERATOR):
+            continue
+        after = change.after or {}
+        if change.action == "enable":
+            key, how = (change.provider, change.model_id), "enabled"
+        elif change.action == "rename" and after.get("model_id"):
+            key, how = (change.provider, after["model_id"]), "renamed to this ID"
+        elif change.action == "revert" and after.get("enabled") is True:
+            key, how = (change.provider, change.model_id), "enabled by a revert"
+        elif change.action == "revert" and after.get("model_id"):
+            key, how = (change.provider, after["model_id"]), "renamed back by a revert"
+        else:
+            continue
+        entries[key] = BenchmarkEntry(at=change.at, how=how)
+    return entries
 
 
 def human_undos():

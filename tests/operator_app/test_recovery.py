@@ -367,31 +367,59 @@ def test_a_rejected_enable_stands_on_the_next_runs(fake):
     assert Decision.objects.filter(action="enable").count() == 1 and not row("deepinfra", LLAMA).enabled
 
 
-def test_the_pass_after_a_recovery_waits_for_the_benchmark_instead_of_reading_the_old_errors(fake):
+def _runner_writes(provider, model_id, *, since, until):
+    """The benchmark runner keeps writing for `provider` (a silent runner is no evidence at all)."""
+    moment = since
+    while moment <= until:
+        BenchmarkResult.objects.create(provider=provider, model_name=model_id, run_ts=moment)
+        moment += 3 * H
+
+
+def test_the_pass_after_a_recovery_waits_for_the_benchmark_instead_of_reading_the_old_errors(fake, settings):
     """Recovered unattended, the model has no benchmark run since: its last errors are the 402s from
     before it was disabled. The next pass must not queue them for a human (it queued a monitor on the
-    demo); the probes that answered after them say more, until the benchmark runs it again."""
+    demo) until the benchmark has run it again. Wall-clock times: the audit entry is stamped with now."""
+    now = dj_timezone.now()
     RegisteredModel.objects.create(provider="deepinfra", model_id=QWEN)
-    for hours in range(-130, 4, 3):  # the runner is writing for deepinfra (a silent runner is no evidence)
-        BenchmarkResult.objects.create(provider="deepinfra", model_name=QWEN, run_ts=AS_OF + hours * H)
+    _runner_writes("deepinfra", QWEN, since=now - 130 * H, until=now - 2 * H)
     for hours in range(130, 120, -3):  # until the operator disabled it, 5 days ago
-        BenchmarkError.objects.create(provider="deepinfra", model_name=LLAMA, http_status=402, ts=AS_OF - hours * H,
+        BenchmarkError.objects.create(provider="deepinfra", model_name=LLAMA, http_status=402, ts=now - hours * H,
                                       message="Payment Required: insufficient credits")
-    disabled("deepinfra", LLAMA)
+    disabled("deepinfra", LLAMA, at=now - 5 * D)
     fake.script("deepinfra", LLAMA, OK)
-    recheck_run(as_of=AS_OF)
-    recheck_run(as_of=AS_OF + 2 * H)
-    assert row("deepinfra", LLAMA).enabled  # two probes an hour apart: enabled unattended
+    recheck_run(as_of=now - 3 * H)
+    recheck_run(as_of=now - H)
+    assert row("deepinfra", LLAMA).enabled  # two probes two hours apart: enabled unattended
+    enabled_at = AuditLog.objects.get(action="enable").at
 
     before = Decision.objects.count()
-    report = operator_run(as_of=AS_OF + 3 * H, use_llm=False)
+    report = operator_run(as_of=dj_timezone.now(), use_llm=False)
     proposal = next(p for p in report.proposals if p.key == ("deepinfra", LLAMA))
-    assert proposal.action == "ignore" and proposal.suggested_by == "rules"
-    assert proposal.reasoning.startswith("answered a probe at 2026-11-26T10:00Z, after its last error "
-                                         "(2026-11-21T07:00Z): waiting for the benchmark's next run")
+    assert (proposal.action, proposal.suggested_by) == ("ignore", "rules")
+    assert proposal.reasoning == (f"enabled at {enabled_at:%Y-%m-%dT%H:%MZ}; the benchmark has not run it since: "
+                                  "waiting for its next run")
     assert Decision.objects.count() == before and row("deepinfra", LLAMA).enabled
 
-    # the same pass without those probes reads the old 402s as a billing problem for a human
-    ModelProbe.objects.all().delete()
-    without = operator_run(as_of=AS_OF + 3 * H, use_llm=False, dry_run=True)
-    assert next(p for p in without.proposals if p.key == ("deepinfra", LLAMA)).action == "monitor"
+    # still no run of it RUNNER_SILENCE_HOURS later while the runner writes for the rest: a human's question
+    later = enabled_at + timedelta(hours=settings.RUNNER_SILENCE_HOURS, minutes=1)
+    _runner_writes("deepinfra", QWEN, since=now, until=later)
+    waited = operator_run(as_of=later, use_llm=False, dry_run=True)
+    assert next(p for p in waited.proposals if p.key == ("deepinfra", LLAMA)).action == "monitor"
+
+
+def test_the_pass_after_an_admission_waits_for_the_first_run(fake):
+    """An admitted candidate has no benchmark row at all: the pass right after a human approved it must
+    not queue "the benchmark is not exercising this model" (it did on the demo)."""
+    now = dj_timezone.now()
+    _runner_writes("together", "acme/other", since=now - 12 * H, until=now - H)
+    candidate("together", QWEN, at=now - D)
+    fake.script("together", QWEN, OK)
+    recheck_run(as_of=now - 3 * H)
+    recheck_run(as_of=now - H)
+    call_command("approve_decision", Decision.objects.get(action="enable").pk, stdout=StringIO())
+    assert row("together", QWEN).enabled
+
+    report = operator_run(as_of=dj_timezone.now(), use_llm=False)
+    proposal = next(p for p in report.proposals if p.key == ("together", QWEN))
+    assert proposal.action == "ignore" and proposal.reasoning.startswith("enabled at ")
+    assert not Decision.objects.filter(model_id=QWEN, status="pending").exists()

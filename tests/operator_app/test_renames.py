@@ -145,7 +145,7 @@ def test_the_pass_after_a_rename_waits_for_the_first_run_under_the_new_id(fleet,
     proposal = next(p for p in report.proposals if p.key == new)
     assert proposal.action == "ignore"
     assert proposal.reasoning == (f"renamed to this ID at {renamed:%Y-%m-%dT%H:%MZ}; the benchmark has not run it "
-                                  "under it yet: waiting for its first run")
+                                  "since: waiting for its next run")
     assert not Decision.objects.filter(provider=new[0], model_id=new[1], status="pending").exists()
 
     later_at = renamed + timedelta(hours=settings.RUNNER_SILENCE_HOURS, minutes=1)
